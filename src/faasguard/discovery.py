@@ -1,0 +1,274 @@
+"""Walk a project tree and decide, cheaply, which files are serverless definitions.
+
+A file's kind comes from its name first and a sniff of its first bytes second, so a
+``package.json``, ``tsconfig.json`` or a test-event JSON is never parsed as a template (the main
+cost of scanners that parse every JSON/YAML file).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faasguard.inventory._base import DEFAULT_MAX_FILE_SIZE, Candidate
+from faasguard.model import Diagnostic, DiagnosticLevel, Location
+
+SERVERLESS = "serverless"
+CLOUDFORMATION = "cloudformation"  # CloudFormation or SAM: the loader tells them apart
+TERRAFORM = "terraform"
+TFVARS = "tfvars"
+AZURE_FUNCTION = "azure-function"  # function.json
+AZURE_HOST = "azure-host"  # host.json
+AZURE_SETTINGS = "azure-settings"  # local.settings.json
+KINDS = (SERVERLESS, CLOUDFORMATION, TERRAFORM, TFVARS, AZURE_FUNCTION, AZURE_HOST, AZURE_SETTINGS)
+
+# Directories that hold generated, vendored or tool state, never files the user wrote.
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".serverless",
+        ".aws-sam",
+        ".terraform",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "cdk.out",
+        ".idea",
+        ".vscode",
+        "site-packages",
+        ".eggs",
+    }
+)
+_NOT_TEMPLATES = frozenset(
+    {
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "jsconfig.json",
+        "composer.json",
+        "cdk.json",
+        "cdk.context.json",
+        "tslint.json",
+        ".eslintrc.json",
+        "lerna.json",
+        "renovate.json",
+        "pnpm-lock.yaml",
+        ".pre-commit-config.yaml",
+        "docker-compose.yml",
+        "docker-compose.yaml",
+        "mkdocs.yml",
+        "codecov.yml",
+        ".travis.yml",
+        "pubspec.yaml",
+        "serverless.ts",
+        "serverless.js",
+    }
+)
+_SERVERLESS_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
+_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn", ".cform")
+_SNIFF_BYTES = 64 * 1024
+_CFN_MARKERS = re.compile(
+    rb"AWSTemplateFormatVersion|AWS::Serverless|[\"']?Type[\"']?\s*:\s*[\"']?AWS::[A-Za-z0-9]+::"
+)
+_SERVERLESS_MARKERS = re.compile(rb"^\s*service\s*:", re.MULTILINE)
+_SERVERLESS_PROVIDER = re.compile(rb"^\s*provider\s*:", re.MULTILINE)
+
+
+@dataclass
+class DiscoveryResult:
+    candidates: list[Candidate] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files_seen: int = 0
+
+
+@dataclass(frozen=True)
+class Excludes:
+    """gitignore-style patterns from ``.gitignore``, ``.faasguardignore`` and ``--exclude``."""
+
+    patterns: tuple[str, ...] = ()
+
+    def spec(self):  # type: ignore[no-untyped-def]
+        if not self.patterns:
+            return None
+        import pathspec
+
+        return pathspec.PathSpec.from_lines("gitwildmatch", self.patterns)
+
+
+def read_ignore_files(root: Path) -> list[str]:
+    patterns: list[str] = []
+    for name in (".gitignore", ".faasguardignore"):
+        path = root / name
+        if path.is_file():
+            try:
+                patterns.extend(path.read_text(encoding="utf-8", errors="replace").splitlines())
+            except OSError:
+                continue
+    return patterns
+
+
+def discover(
+    root: Path,
+    excludes: Iterable[str] = (),
+    *,
+    use_ignore_files: bool = True,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+) -> DiscoveryResult:
+    root = root.resolve()
+    result = DiscoveryResult()
+    if root.is_file():
+        _consider(root, root.parent, result, max_file_size)
+        return result
+    patterns = list(excludes)
+    if use_ignore_files:
+        patterns = read_ignore_files(root) + patterns
+    spec = Excludes(tuple(patterns)).spec()
+    for path in _walk(root, spec, result):
+        _consider(path, root, result, max_file_size)
+    result.candidates.sort(key=lambda c: c.rel)
+    return result
+
+
+def _walk(root: Path, spec, result: DiscoveryResult) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    seen_dirs: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            st = directory.stat()
+        except OSError:
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen_dirs:
+            result.diagnostics.append(
+                Diagnostic(
+                    DiagnosticLevel.WARNING,
+                    "symlink-loop",
+                    "directory reached twice through symbolic links; not walked again",
+                    Location(_rel(directory, root)),
+                )
+            )
+            continue
+        seen_dirs.add(ident)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            result.diagnostics.append(
+                Diagnostic(
+                    DiagnosticLevel.ERROR,
+                    "unreadable",
+                    f"cannot list directory: {exc.strerror}",
+                    Location(_rel(directory, root)),
+                )
+            )
+            continue
+        subdirs: list[Path] = []
+        for entry in entries:
+            rel = _rel(Path(entry.path), root)
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in SKIPPED_DIRS or (spec is not None and spec.match_file(rel + "/")):
+                    continue
+                subdirs.append(Path(entry.path))
+            elif spec is None or not spec.match_file(rel):
+                result.files_seen += 1
+                yield Path(entry.path)
+        stack.extend(reversed(subdirs))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
+
+
+def _consider(path: Path, root: Path, result: DiscoveryResult, max_size: int) -> None:
+    kind = kind_by_name(path.name)
+    if kind is None:
+        return
+    rel = _rel(path, root)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        result.diagnostics.append(
+            Diagnostic(DiagnosticLevel.ERROR, "unreadable", f"cannot read: {exc}", Location(rel))
+        )
+        return
+    if kind == "maybe-template":
+        kind = _sniff(path, rel, size, max_size, result)
+        if kind is None:
+            return
+    elif size > max_size:
+        result.diagnostics.append(_too_large(rel, size, max_size))
+        return
+    result.candidates.append(Candidate(path, rel, kind, size))
+
+
+def kind_by_name(name: str) -> str | None:
+    lower = name.lower()
+    if lower in _SERVERLESS_NAMES:
+        return SERVERLESS
+    if lower.endswith(".tf"):
+        return TERRAFORM
+    if lower.endswith(".tfvars"):
+        return TFVARS
+    if lower == "function.json":
+        return AZURE_FUNCTION
+    if lower == "host.json":
+        return AZURE_HOST
+    if lower == "local.settings.json":
+        return AZURE_SETTINGS
+    if lower in _NOT_TEMPLATES or lower.endswith((".tfvars.json", ".lock.json")):
+        return None
+    if lower.endswith(_TEMPLATE_SUFFIXES):
+        return "maybe-template"
+    return None
+
+
+def _sniff(path: Path, rel: str, size: int, max_size: int, result: DiscoveryResult) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        result.diagnostics.append(
+            Diagnostic(DiagnosticLevel.ERROR, "unreadable", f"cannot read: {exc}", Location(rel))
+        )
+        return None
+    if b"\x00" in head[:8192]:
+        return None  # binary data with a template-like name is not a template
+    if _CFN_MARKERS.search(head):
+        if size > max_size:
+            result.diagnostics.append(_too_large(rel, size, max_size))
+            return None
+        return CLOUDFORMATION
+    if (
+        path.name.lower().startswith("serverless")
+        and _SERVERLESS_MARKERS.search(head)
+        and _SERVERLESS_PROVIDER.search(head)
+    ):
+        # serverless.<stage>.yml and similar variants
+        return SERVERLESS
+    return None
+
+
+def _too_large(rel: str, size: int, max_size: int) -> Diagnostic:
+    return Diagnostic(
+        DiagnosticLevel.ERROR,
+        "too-large",
+        f"file is {size:,} bytes, over the {max_size:,}-byte limit (--max-file-size); not scanned",
+        Location(rel),
+    )

@@ -1,0 +1,419 @@
+"""The shared vocabulary: what a serverless application is, as every loader and rule sees it.
+
+Every loader produces an :class:`Inventory`; every rule reads only the :class:`Inventory`.
+Data classes are frozen: loaders build them once, rules never mutate them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Provider(enum.StrEnum):
+    AWS = "aws"
+    AZURE = "azure"
+    GCP = "gcp"
+
+
+class SourceFormat(enum.StrEnum):
+    SERVERLESS = "serverless"
+    SAM = "sam"
+    CLOUDFORMATION = "cloudformation"
+    TERRAFORM = "terraform"
+    AZURE_FUNCTIONS = "azure-functions"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in a file the user wrote. Lines and columns are 1-based."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+    end_line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "line": self.line, "column": self.column}
+        if self.end_line is not None:
+            out["end_line"] = self.end_line
+        return out
+
+
+class ValueOrigin(enum.StrEnum):
+    """Where an environment value comes from. Only LITERAL values are written in the source."""
+
+    LITERAL = "literal"
+    PARAMETER = "parameter"  # template parameter / variable with a default or override
+    SSM = "ssm"
+    SECRETS_MANAGER = "secrets-manager"
+    KEY_VAULT = "key-vault"
+    GCP_SECRET = "gcp-secret"
+    REFERENCE = "reference"  # a reference to another resource (Ref, GetAtt, Terraform attribute)
+    UNRESOLVED = "unresolved"
+
+    @property
+    def is_secret_store(self) -> bool:
+        return self in _SECRET_STORES
+
+
+_SECRET_STORES = frozenset(
+    {ValueOrigin.SSM, ValueOrigin.SECRETS_MANAGER, ValueOrigin.KEY_VAULT, ValueOrigin.GCP_SECRET}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    name: str
+    value: str | None
+    origin: ValueOrigin
+    location: Location
+    expression: str | None = None  # the raw text when it differs from value (e.g. "${ssm:/x}")
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    ref: str  # ARN, name or logical reference as written (after resolution)
+    location: Location
+    resolved: bool = True
+
+
+class TriggerKind(enum.StrEnum):
+    HTTP_REST = "http-rest"
+    HTTP_API = "http-api"
+    FUNCTION_URL = "function-url"
+    ALB = "alb"
+    SQS = "sqs"
+    SNS = "sns"
+    S3 = "s3"
+    SCHEDULE = "schedule"
+    EVENTBRIDGE = "eventbridge"
+    STREAM = "stream"  # DynamoDB / Kinesis / Kafka / MQ
+    COGNITO = "cognito"
+    IOT = "iot"
+    WEBSOCKET = "websocket"
+    CLOUDWATCH_LOGS = "cloudwatch-logs"
+    ALEXA = "alexa"
+    AZURE_HTTP = "azure-http"
+    AZURE_EVENT = "azure-event"  # queue, blob, timer, service bus, event hub, cosmos...
+    GCP_HTTP = "gcp-http"
+    GCP_EVENT = "gcp-event"
+    INVOKE = "invoke"  # a resource policy (lambda:InvokeFunction) for some principal
+    OTHER = "other"
+
+    @property
+    def is_http(self) -> bool:
+        return self in _HTTP_KINDS
+
+
+_HTTP_KINDS = frozenset(
+    {
+        TriggerKind.HTTP_REST,
+        TriggerKind.HTTP_API,
+        TriggerKind.FUNCTION_URL,
+        TriggerKind.ALB,
+        TriggerKind.WEBSOCKET,
+        TriggerKind.AZURE_HTTP,
+        TriggerKind.GCP_HTTP,
+    }
+)
+
+
+class AuthKind(enum.StrEnum):
+    NONE = "none"
+    IAM = "iam"
+    JWT = "jwt"
+    LAMBDA_AUTHORIZER = "lambda-authorizer"
+    API_KEY = "api-key"
+    COGNITO = "cognito"
+    PRIVATE = "private"  # private API / VPC-only ingress / internal
+    FUNCTION_KEY = "function-key"  # Azure function/admin keys
+    SERVICE = "service"  # invoked by an AWS service / event source, not by a caller
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Cors:
+    origins: tuple[str, ...] = ()
+    allow_credentials: bool = False
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Throttling:
+    rate_limit: float | None = None
+    burst_limit: int | None = None
+    quota: int | None = None  # usage plan quota, when known
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """Something that can invoke a function, and how a caller must prove who they are."""
+
+    kind: TriggerKind
+    location: Location
+    auth: AuthKind = AuthKind.UNKNOWN
+    public: bool | None = None  # None: cannot be known statically
+    api_key_required: bool = False
+    method: str | None = None
+    path: str | None = None
+    source: str | None = None  # queue/topic/bucket/rule/ARN/principal as written
+    api: str | None = None  # the API (logical id or name) an HTTP route belongs to
+    authorizer: str | None = None
+    cors: Cors | None = None
+    throttling: Throttling | None = None
+    condition: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # permission conditions (SourceArn, SourceAccount...)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.auth not in (AuthKind.NONE, AuthKind.UNKNOWN)
+
+    @property
+    def label(self) -> str:
+        if self.kind.is_http:
+            route = " ".join(p for p in (self.method, self.path) if p)
+            return f"{self.kind.value} {route}".strip()
+        return f"{self.kind.value} {self.source or ''}".strip()
+
+
+class PolicyKind(enum.StrEnum):
+    INLINE = "inline"
+    MANAGED = "managed"  # AWS or customer managed, by name or ARN
+    SAM_TEMPLATE = "sam-template"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    effect: str  # "Allow" | "Deny"
+    location: Location
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    not_resources: tuple[str, ...] = ()
+    condition: Mapping[str, Any] = field(default_factory=dict)
+    sid: str | None = None
+
+    @property
+    def allows(self) -> bool:
+        return self.effect.lower() == "allow"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    kind: PolicyKind
+    location: Location
+    statements: tuple[Statement, ...] = ()
+    arn: str | None = None
+    template: str | None = None  # SAM policy template name
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    expanded: bool = True  # False when the statements could not be known (unknown managed policy)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str  # logical name or role name as written
+    location: Location
+    policies: tuple[Policy, ...] = ()
+    arn: str | None = None
+    external: bool = False  # referenced by ARN/name, defined outside the project
+    permissions_boundary: str | None = None
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        return tuple(s for p in self.policies for s in p.statements)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A cloud resource the project declares: bucket, table, queue, topic, secret, key, API..."""
+
+    kind: str  # "s3-bucket", "dynamodb-table", "sqs-queue", "sns-topic", "secret", "kms-key", ...
+    name: str  # logical id / Terraform address
+    location: Location
+    provider: Provider = Provider.AWS
+    type: str = ""  # the native type: "AWS::S3::Bucket", "aws_s3_bucket"
+    physical_name: str | None = None
+    arn: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    locations: Mapping[str, Location] = field(
+        default_factory=dict
+    )  # setting name -> where it is written
+    conditional: bool = False
+
+    def where(self, setting: str) -> Location:
+        return self.locations.get(setting, self.location)
+
+
+@dataclass(frozen=True, slots=True)
+class Destinations:
+    on_failure: str | None = None
+    on_success: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vpc:
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    provider: Provider
+    source_format: SourceFormat
+    location: Location
+    logical_id: str | None = None
+    runtime: str | None = None
+    handler: str | None = None
+    code_path: str | None = None  # directory or file of the code, relative to the scan root
+    package_type: str | None = None  # "Zip" | "Image"
+    architecture: str | None = None
+    timeout: int | None = None  # seconds; None = platform default
+    memory: int | None = None  # MB; None = platform default
+    reserved_concurrency: int | None = None
+    provisioned_concurrency: int | None = None
+    environment: tuple[EnvVar, ...] = ()
+    layers: tuple[Layer, ...] = ()
+    vpc: Vpc | None = None
+    tracing: str | None = None  # "Active" | "PassThrough" | None
+    kms_key: str | None = None
+    dead_letter: str | None = None
+    destinations: Destinations | None = None
+    code_signing: str | None = None
+    versioned: bool = False
+    alias: str | None = None
+    log_retention_days: int | None = None
+    triggers: tuple[Trigger, ...] = ()
+    role: Role | None = None
+    reachable: tuple[str, ...] = ()  # Resource.name values the role can act on
+    conditional: bool = False  # CFN Condition / Terraform count/for_each not statically known
+    locations: Mapping[str, Location] = field(
+        default_factory=dict
+    )  # setting name -> where it is written
+    attributes: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # provider-specific extras (Azure auth level, GCP ingress)
+
+    def where(self, setting: str) -> Location:
+        return self.locations.get(setting, self.location)
+
+    @property
+    def id(self) -> str:
+        return f"{self.location.file}:{self.logical_id or self.name}"
+
+
+class Severity(enum.IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r}; use one of: " + ", ".join(s.label for s in cls)
+            ) from None
+
+
+class Category(enum.StrEnum):
+    INPUT = "input"  # the scan could not read something
+    IAM = "iam"
+    TRIGGERS = "triggers"
+    LIMITS = "limits"
+    SECRETS = "secrets"
+    ENCRYPTION = "encryption"
+    DEPLOYMENT = "deployment"
+    SUPPLY_CHAIN = "supply-chain"
+    CODE = "code"
+
+
+class DiagnosticLevel(enum.StrEnum):
+    ERROR = "error"  # a file or element could not be read: becomes a finding
+    WARNING = "warning"  # something was read only partly (unresolved variable, unknown policy)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """Something the loaders could not read or resolve. Never dropped: reported and counted."""
+
+    level: DiagnosticLevel
+    code: str  # "parse-error", "too-large", "binary", "unresolved-variable", ...
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str  # relative to the scan root, '/'-separated
+    kind: str  # "serverless", "cloudformation", "sam", "terraform", "azure-function", ...
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    root: str
+    functions: tuple[Function, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    roles: tuple[Role, ...] = ()
+    files: tuple[SourceFile, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def function(self, name: str) -> Function:
+        for fn in self.functions:
+            if fn.name == name or fn.logical_id == name:
+                return fn
+        raise KeyError(name)
+
+    def resource(self, name: str) -> Resource:
+        for res in self.resources:
+            if res.name == name:
+                return res
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    title: str
+    severity: Severity
+    category: Category
+    message: str
+    location: Location
+    function: str | None = None
+    cwe: int | None = None
+    advice: bool = False  # hardening advice, not a security finding; not gated by default
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    related: tuple[tuple[str, Location], ...] = ()  # (what, where) e.g. the trigger, the policy
+    fingerprint: str = ""
+    extra_tags: tuple[str, ...] = field(default=())
+
+
+REF_PREFIX = "ref:"
+
+
+def reference(name: str, attribute: str | None = None) -> str:
+    """How loaders write a reference to another declared resource inside a string value.
+
+    ``!GetAtt OrdersTable.Arn`` becomes ``ref:OrdersTable.Arn``; a Terraform
+    ``aws_s3_bucket.data.arn`` becomes ``ref:aws_s3_bucket.data.arn``. The linker matches these
+    to :attr:`Resource.name`.
+    """
+    return f"{REF_PREFIX}{name}.{attribute}" if attribute else f"{REF_PREFIX}{name}"
