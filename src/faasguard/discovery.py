@@ -102,7 +102,7 @@ class Excludes:
             return None
         import pathspec
 
-        return pathspec.PathSpec.from_lines("gitwildmatch", self.patterns)
+        return pathspec.GitIgnoreSpec.from_lines(self.patterns)
 
 
 def read_ignore_files(root: Path) -> list[str]:

@@ -1,0 +1,113 @@
+"""The rule registry: a rule is a check function plus the metadata and docs users read."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from faasguard.model import Category, Finding, Function, Inventory, Location, Severity
+
+Check = Callable[[Inventory], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Docs:
+    what: str  # what it finds
+    why: str  # why it matters
+    fix: dict[str, str] = field(default_factory=dict)  # format -> how to fix there
+    example: str = ""
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    category: Category
+    docs: Docs
+    check: Check
+    cwe: int | None = None
+    advice: bool = False  # hardening advice: reported, not gated by default
+
+    def finding(
+        self,
+        message: str,
+        location: Location,
+        *,
+        function: Function | None = None,
+        evidence: dict[str, Any] | None = None,
+        related: Iterable[tuple[str, Location]] = (),
+        key: str = "",
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of this rule; ``key`` names the flagged element stably (no line numbers)."""
+        owner = function.logical_id or function.name if function else ""
+        digest = hashlib.sha256(
+            "\x1f".join((self.id, location.file, owner, key or message)).encode()
+        ).hexdigest()[:32]
+        return Finding(
+            rule_id=self.id,
+            title=self.title,
+            severity=severity if severity is not None else self.severity,
+            category=self.category,
+            message=message,
+            location=location,
+            function=function.name if function else None,
+            cwe=self.cwe,
+            advice=self.advice,
+            evidence=evidence or {},
+            related=tuple(related),
+            fingerprint=digest,
+        )
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def rule(
+    id: str,
+    title: str,
+    severity: Severity,
+    category: Category,
+    docs: Docs,
+    *,
+    cwe: int | None = None,
+    advice: bool = False,
+) -> Callable[[Check], Rule]:
+    """Register the decorated check function as rule ``id``."""
+
+    def register(check: Check) -> Rule:
+        if id in _RULES:
+            raise ValueError(f"duplicate rule id {id}")
+        registered = Rule(id, title, severity, category, docs, check, cwe, advice)
+        _RULES[id] = registered
+        return registered
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    _load_rule_modules()
+    return sorted(_RULES.values(), key=lambda r: r.id)
+
+
+def get_rule(rule_id: str) -> Rule:
+    _load_rule_modules()
+    try:
+        return _RULES[rule_id.upper()]
+    except KeyError:
+        raise KeyError(f"unknown rule {rule_id!r}; `faasguard rules` lists them") from None
+
+
+def _load_rule_modules() -> None:
+    from faasguard.rules import deploy, iam, inputs, secrets, triggers  # noqa: F401
+
+
+def run_rules(inventory: Inventory, *, enabled: Iterable[str] | None = None) -> Iterator[Finding]:
+    wanted = {r.upper() for r in enabled} if enabled is not None else None
+    for registered in all_rules():
+        if wanted is None or registered.id in wanted:
+            yield from registered.check(inventory)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from faasguard import __version__
+from faasguard.cli import main
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "faasguard", *args],
+        capture_output=True, text=True, timeout=120, cwd=cwd,
+    )
+
+
+def test_version() -> None:
+    proc = _run("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"faasguard {__version__}"
+
+
+def test_empty_directory_is_clean(tmp_path: Path) -> None:
+    assert main(["scan", str(tmp_path), "--format", "json", "-o", str(tmp_path / "r.json")]) == 0
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["summary"]["files"] == 0 and data["findings"] == []
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(tmp_path / "missing")]) == 2
+    assert "no such file or directory" in capsys.readouterr().err
+    assert main(["scan", str(tmp_path), "--fail-on", "severe"]) == 2
+    assert main(["scan", str(tmp_path), "--param", "novalue"]) == 2
+    assert main(["scan", str(tmp_path), "--rules", "FG999"]) == 2
+    assert main(["scan", str(tmp_path), "-o", str(tmp_path / "no" / "dir" / "r.txt")]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["scan", str(tmp_path), "--format", "xml"])
+    assert info.value.code == 2
+
+
+def test_broken_files_are_findings_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "     Properties: [\n"
+    )
+    (tmp_path / "latin1").mkdir()
+    (tmp_path / "latin1" / "serverless.yml").write_bytes(
+        b"service: caf\xe9\nprovider:\n  name: aws\n"
+    )
+    bomb = ["AWSTemplateFormatVersion: '2010-09-09'", "a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        prev, cur = chr(96 + i), chr(97 + i)
+        bomb.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    (tmp_path / "bomb.yaml").write_text("\n".join(bomb) + "\n")
+    out = tmp_path / "r.sarif"
+    code = main(["scan", str(tmp_path), "--format", "sarif", "--output", str(out)])
+    assert code == 1
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    got = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+           for r in results}
+    assert ("FG001", "broken/template.yaml") in got
+    assert ("FG003", "latin1/serverless.yml") in got
+    assert ("FG001", "bomb.yaml") in got
+    broken = next(r for r in results if r["ruleId"] == "FG001"
+                  and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                  == "broken/template.yaml")
+    assert broken["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+
+
+def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    listing = capsys.readouterr().out
+    assert "FG201" in listing and "CWE-306" in listing
+    assert main(["explain", "fg202"]) == 0
+    doc = capsys.readouterr().out
+    assert doc.startswith("## FG202: Function URL without authentication")
+    assert "How to fix" in doc and "AWS_IAM" in doc
+    assert main(["explain", "FG999"]) == 2
