@@ -6,6 +6,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
-bash scripts/fetch_sarif_schema.sh
+bash scripts/fetch_test_data.sh
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/python -m pytest -q "$@"
