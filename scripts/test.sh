@@ -7,5 +7,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
 bash scripts/fetch_test_data.sh
-.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff check src tests benchmarks scripts
 .venv/bin/python -m pytest -q "$@"

@@ -64,8 +64,11 @@ def test_plaintext_secrets_but_not_references_or_names() -> None:
         ("DATABASE_URL", "postgres://app:s3cretpw@db.internal:5432/app", "connection string"),
         ("GH", "ghp_" + "a1B2" * 9, "GitHub token"),
         ("KEY", "-----BEGIN RSA PRIVATE KEY-----\nMIIE", "private key"),
-        ("STORAGE", "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=" + "A" * 86 + "==",
-         "Azure storage"),
+        (
+            "STORAGE",
+            "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=" + "A" * 86 + "==",
+            "Azure storage",
+        ),
         ("STRIPE_KEY", "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "Stripe"),
     ],
 )
@@ -114,3 +117,16 @@ def test_advice_is_marked() -> None:
     findings = _run("FG602")
     assert {f.function for f in findings} == {"getOrders", "internal"}
     assert all(f.advice for f in findings)
+
+
+def test_rule_docs_are_generated_from_the_registry() -> None:
+    import importlib.util
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("gen", ROOT / "scripts" / "gen_rule_docs.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == gen.generate(), "run: python scripts/gen_rule_docs.py"
