@@ -31,6 +31,8 @@ def need(path: Path, what: str, env: str) -> Path:
 def sarif_schema() -> dict:
     import json
 
-    path = Path(os.environ.get("FAASGUARD_SARIF_SCHEMA", ROOT / ".cache" / "sarif-schema-2.1.0.json"))
+    path = Path(
+        os.environ.get("FAASGUARD_SARIF_SCHEMA", ROOT / ".cache" / "sarif-schema-2.1.0.json")
+    )
     need(path, "the SARIF 2.1.0 JSON schema", "FAASGUARD_SARIF_SCHEMA")
     return json.loads(path.read_text(encoding="utf-8"))

@@ -40,7 +40,9 @@ def sample_inventory() -> Inventory:
                 loc(12),
                 statements=(
                     Statement("Allow", loc(13), actions=("dynamodb:*",), resources=("*",)),
-                    Statement("Allow", loc(16), actions=("s3:GetObject",), resources=("arn:aws:s3:::b/*",)),
+                    Statement(
+                        "Allow", loc(16), actions=("s3:GetObject",), resources=("arn:aws:s3:::b/*",)
+                    ),
                     Statement("Deny", loc(19), actions=("*",), resources=("*",)),
                 ),
             ),
@@ -61,12 +63,30 @@ def sample_inventory() -> Inventory:
         environment=env,
         role=role,
         triggers=(
-            Trigger(TriggerKind.HTTP_REST, loc(44), AuthKind.NONE, public=True, method="GET",
-                    path="/orders"),
-            Trigger(TriggerKind.HTTP_REST, loc(47), AuthKind.NONE, public=True, method="OPTIONS",
-                    path="/orders"),
-            Trigger(TriggerKind.HTTP_REST, loc(49), AuthKind.COGNITO, public=True, method="POST",
-                    path="/orders"),
+            Trigger(
+                TriggerKind.HTTP_REST,
+                loc(44),
+                AuthKind.NONE,
+                public=True,
+                method="GET",
+                path="/orders",
+            ),
+            Trigger(
+                TriggerKind.HTTP_REST,
+                loc(47),
+                AuthKind.NONE,
+                public=True,
+                method="OPTIONS",
+                path="/orders",
+            ),
+            Trigger(
+                TriggerKind.HTTP_REST,
+                loc(49),
+                AuthKind.COGNITO,
+                public=True,
+                method="POST",
+                path="/orders",
+            ),
             Trigger(TriggerKind.FUNCTION_URL, loc(52), AuthKind.NONE, public=True),
         ),
         locations={"runtime": loc(41)},
@@ -87,8 +107,16 @@ def sample_inventory() -> Inventory:
         SourceFormat.SERVERLESS,
         loc(70),
         runtime="python3.13",
-        triggers=(Trigger(TriggerKind.HTTP_REST, loc(72), AuthKind.NONE, public=False, method="GET",
-                          path="/internal"),),
+        triggers=(
+            Trigger(
+                TriggerKind.HTTP_REST,
+                loc(72),
+                AuthKind.NONE,
+                public=False,
+                method="GET",
+                path="/internal",
+            ),
+        ),
     )
     return Inventory(
         root="/tmp/project",
@@ -96,9 +124,14 @@ def sample_inventory() -> Inventory:
         roles=(role,),
         files=(SourceFile(F, "serverless", 900), SourceFile("bad.yaml", "cloudformation", 10)),
         diagnostics=(
-            Diagnostic(DiagnosticLevel.ERROR, "parse-error", "invalid YAML: bad indent",
-                       Location("bad.yaml", 3, 2)),
-            Diagnostic(DiagnosticLevel.WARNING, "unresolved", "${cf:other.Output} not resolved",
-                       loc(80)),
+            Diagnostic(
+                DiagnosticLevel.ERROR,
+                "parse-error",
+                "invalid YAML: bad indent",
+                Location("bad.yaml", 3, 2),
+            ),
+            Diagnostic(
+                DiagnosticLevel.WARNING, "unresolved", "${cf:other.Output} not resolved", loc(80)
+            ),
         ),
     )

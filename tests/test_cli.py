@@ -14,7 +14,10 @@ from faasguard.cli import main
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "faasguard", *args],
-        capture_output=True, text=True, timeout=120, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -60,14 +63,20 @@ def test_broken_files_are_findings_and_the_rest_is_scanned(tmp_path: Path) -> No
     code = main(["scan", str(tmp_path), "--format", "sarif", "--output", str(out)])
     assert code == 1
     results = json.loads(out.read_text())["runs"][0]["results"]
-    got = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
-           for r in results}
+    got = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        for r in results
+    }
     assert ("FG001", "broken/template.yaml") in got
     assert ("FG003", "latin1/serverless.yml") in got
     assert ("FG001", "bomb.yaml") in got
-    broken = next(r for r in results if r["ruleId"] == "FG001"
-                  and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-                  == "broken/template.yaml")
+    broken = next(
+        r
+        for r in results
+        if r["ruleId"] == "FG001"
+        and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "broken/template.yaml"
+    )
     assert broken["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
 
 

@@ -27,7 +27,9 @@ def test_names_and_sniffing_decide_kinds(tmp_path: Path) -> None:
     _write(tmp_path, "api/serverless.yml", "service: api\nprovider:\n  name: aws\n")
     _write(tmp_path, "api/serverless.prod.yml", "service: api\nprovider:\n  name: aws\n")
     _write(tmp_path, "sam/template.yaml", "Transform: AWS::Serverless-2016-10-31\nResources: {}\n")
-    _write(tmp_path, "cfn/stack.json", json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
+    _write(
+        tmp_path, "cfn/stack.json", json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+    )
     _write(tmp_path, "tf/main.tf", 'resource "aws_s3_bucket" "b" {}\n')
     _write(tmp_path, "tf/prod.tfvars", 'stage = "prod"\n')
     _write(tmp_path, "az/host.json", '{"version": "2.0"}')
@@ -64,7 +66,11 @@ def test_gitignore_faasguardignore_and_exclude(tmp_path: Path) -> None:
     result = discover(tmp_path, excludes=["skip/"])
     assert list(_kinds(result)) == ["keep/t.yaml"]
     assert list(_kinds(discover(tmp_path, use_ignore_files=False))) == [
-        "generated/t.yaml", "keep/t.yaml", "legacy/a/t.yaml", "skip/t.yaml", "x.bak.yaml",
+        "generated/t.yaml",
+        "keep/t.yaml",
+        "legacy/a/t.yaml",
+        "skip/t.yaml",
+        "x.bak.yaml",
     ]
 
 

@@ -84,8 +84,11 @@ def test_yaml_error_reports_line_and_column() -> None:
 
 
 def test_json_locations_tabs_and_escapes() -> None:
-    doc = parse_json('{\n\t"Resources": {\n\t\t"Fn": {"Type": "AWS::Lambda::Function",'
-                     ' "Path": "a\\/b"}\n\t}\n}\n', "t.json")
+    doc = parse_json(
+        '{\n\t"Resources": {\n\t\t"Fn": {"Type": "AWS::Lambda::Function",'
+        ' "Path": "a\\/b"}\n\t}\n}\n',
+        "t.json",
+    )
     assert doc.where("Resources").line == 2
     assert doc["Resources"].where("Fn").line == 3
     assert doc["Resources"]["Fn"]["Path"] == "a/b"

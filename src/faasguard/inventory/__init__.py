@@ -38,11 +38,22 @@ def load_candidates(
     candidates: list[Candidate], ctx: LoadContext, *, progress: Progress | None = None
 ) -> LoadResult:
     result = LoadResult()
-    units = list(_units(candidates))
-    for done, (label, module, func, args) in enumerate(units, 1):
+    # Serverless files first: the files they include are part of them, not templates of their own.
+    first = [c for c in candidates if c.kind == discovery.SERVERLESS]
+    units = list(_units(first))
+    done = 0
+    for label, module, func, args in units:
         result.extend(_safely(label, module, func, (*args, ctx)))
+        done += 1
         if progress is not None:
-            progress(done, len(units))
+            progress(done, len(candidates))
+    included = result.included
+    rest = [c for c in candidates if c.kind != discovery.SERVERLESS and c.rel not in included]
+    for label, module, func, args in _units(rest):
+        result.extend(_safely(label, module, func, (*args, ctx)))
+        done += 1
+        if progress is not None:
+            progress(done, len(candidates))
     return result
 
 

@@ -46,8 +46,11 @@ class LoadResult:
     resources: list[Resource] = field(default_factory=list)
     roles: list[Role] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Files read as part of another definition (serverless ${file(...)}): not loaded on their own.
+    included: set[str] = field(default_factory=set)
 
     def extend(self, other: LoadResult) -> None:
+        self.included |= other.included
         self.functions.extend(other.functions)
         self.resources.extend(other.resources)
         self.roles.extend(other.roles)

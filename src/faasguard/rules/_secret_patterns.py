@@ -80,7 +80,7 @@ def find_secret(name: str, value: str) -> SecretMatch | None:
             and " " not in stripped
         ):
             return None  # a pointer to where the secret lives, not the secret
-        return SecretMatch(f"value of {name}", "medium")
+        return SecretMatch("secret (by its name)", "medium")
     if (
         len(stripped) >= 32
         and " " not in stripped

@@ -1,0 +1,2 @@
+environment = "prod"
+jwt_issuer  = "https://auth.thumbs.example.com/"
