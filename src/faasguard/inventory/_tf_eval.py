@@ -932,35 +932,6 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 # ---------------------------------------------------------------------------------------------
 
 _CALLED_CACHE: dict[Path, frozenset[Path]] = {}
-_FUNCTION_MARKERS = re.compile(
-    rb"""resource\s+"?(?:aws_lambda_function|azurerm_\w*function_app\w*|"""
-    rb"""google_cloudfunctions2?_function)"?\s|^\s*module\s+"?[\w-]+"?\s*\{""",
-    re.MULTILINE,
-)
-
-
-def declares_functions(files: list[Candidate]) -> bool:
-    """Cheap text check: could this module hold a function (or a child module that does)?
-
-    Parsing is the main cost of a scan; directories of other infrastructure are skipped.
-    Unreadable files count as relevant so that their diagnostics are reported.
-    """
-    for cand in files:
-        if cand.kind != "terraform":
-            continue
-        try:
-            data = cand.path.read_bytes()
-        except OSError:
-            return True
-        if _FUNCTION_MARKERS.search(data) or b"\x00" in data[:8192]:
-            return True
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return True
-    return False
-
-
 def called_elsewhere(directory: Path, root: Path) -> bool:
     """True for a local module that a root module of the scan calls (directly or not)."""
     try:

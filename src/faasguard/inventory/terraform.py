@@ -47,8 +47,6 @@ def load_module(directory: Path, files: list[Candidate], ctx: LoadContext) -> Lo
 
     if _tf_eval.called_elsewhere(directory, ctx.root):
         return result  # loaded, with its inputs bound, through the module that calls it
-    if not _tf_eval.declares_functions(files):
-        return result  # no function, no module call: nothing serverless to read here
     program = _tf_eval.Program(ctx, result)
     if program.load_root(directory, files) is None:
         return result
