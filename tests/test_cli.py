@@ -47,8 +47,8 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_broken_files_are_findings_and_the_rest_is_scanned(tmp_path: Path) -> None:
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "template.yaml").write_text(
-        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
-        "     Properties: [\n"
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn:\n"
+        "    Type: AWS::Lambda::Function\n     Properties: [\n"
     )
     (tmp_path / "latin1").mkdir()
     (tmp_path / "latin1" / "serverless.yml").write_bytes(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import os
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from faasguard import discovery
 from faasguard.inventory._base import Candidate, LoadContext, LoadResult
@@ -34,27 +36,65 @@ def build_inventory(
     return link(Inventory(root=str(ctx.root), files=files), result)
 
 
+PARALLEL_MIN_UNITS = 48
+
+
 def load_candidates(
     candidates: list[Candidate], ctx: LoadContext, *, progress: Progress | None = None
 ) -> LoadResult:
     result = LoadResult()
     # Serverless files first: the files they include are part of them, not templates of their own.
-    first = [c for c in candidates if c.kind == discovery.SERVERLESS]
-    units = list(_units(first))
-    done = 0
-    for label, module, func, args in units:
-        result.extend(_safely(label, module, func, (*args, ctx)))
-        done += 1
-        if progress is not None:
-            progress(done, len(candidates))
-    included = result.included
-    rest = [c for c in candidates if c.kind != discovery.SERVERLESS and c.rel not in included]
-    for label, module, func, args in _units(rest):
-        result.extend(_safely(label, module, func, (*args, ctx)))
-        done += 1
-        if progress is not None:
-            progress(done, len(candidates))
+    first = list(_units([c for c in candidates if c.kind == discovery.SERVERLESS]))
+    with _Runner(ctx, len(candidates), progress) as runner:
+        runner.run(first, result)
+        included = result.included
+        rest = [c for c in candidates if c.kind != discovery.SERVERLESS and c.rel not in included]
+        runner.run(list(_units(rest)), result)
     return result
+
+
+class _Runner:
+    """Runs loading units in order, in worker processes when the tree is large."""
+
+    def __init__(self, ctx: LoadContext, total: int, progress: Progress | None) -> None:
+        self.ctx = ctx
+        self.total = total
+        self.progress = progress
+        self.done = 0
+        self.jobs = ctx.jobs if ctx.jobs > 0 else len(os.sched_getaffinity(0))
+        self.pool: Any = None
+
+    def __enter__(self) -> _Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def run(self, units: list[tuple[str, str, str, tuple]], into: LoadResult) -> None:  # type: ignore[type-arg]
+        jobs = [(label, module, func, (*args, self.ctx)) for label, module, func, args in units]
+        if self.jobs > 1 and len(jobs) >= PARALLEL_MIN_UNITS:
+            results = self._parallel(jobs)
+        else:
+            results = (_safely(*job) for job in jobs)
+        for loaded in results:
+            into.extend(loaded)
+            self.done += 1
+            if self.progress is not None:
+                self.progress(self.done, self.total)
+
+    def _parallel(self, jobs: list[tuple]) -> Iterator[LoadResult]:  # type: ignore[type-arg]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self.pool is None:
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return self.pool.map(_safely_packed, jobs, chunksize=max(1, len(jobs) // (self.jobs * 8)))
+
+
+def _safely_packed(job: tuple) -> LoadResult:  # type: ignore[type-arg]
+    return _safely(*job)
 
 
 def _units(candidates: list[Candidate]) -> Iterator[tuple[str, str, str, tuple]]:  # type: ignore[type-arg]

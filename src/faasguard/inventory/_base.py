@@ -30,6 +30,7 @@ class LoadContext:
     params: Mapping[str, str] = field(default_factory=dict)  # --param KEY=VALUE overrides
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    jobs: int = 0  # worker processes for loading; 0 = one per CPU on large trees, 1 = serial
 
     def rel(self, path: Path) -> str:
         try:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import fnmatch
+import re
 from collections.abc import Iterable
 
 from faasguard.inventory._base import LoadResult
-from faasguard.model import REF_PREFIX, Function, Inventory, Resource, Statement
+from faasguard.model import REF_PREFIX, Function, Inventory, Resource, Role, Statement
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 # Resource kind -> the IAM service prefix whose actions act on it.
 SERVICE_OF_KIND = {
@@ -28,7 +32,8 @@ SERVICE_OF_KIND = {
 
 def link(base: Inventory, result: LoadResult) -> Inventory:
     resources = tuple(result.resources)
-    functions = tuple(_with_reachable(fn, resources) for fn in result.functions)
+    index = _Index(resources)
+    functions = tuple(_with_reachable(fn, index) for fn in result.functions)
     return dataclasses.replace(
         base,
         functions=functions,
@@ -38,11 +43,11 @@ def link(base: Inventory, result: LoadResult) -> Inventory:
     )
 
 
-def _with_reachable(fn: Function, resources: tuple[Resource, ...]) -> Function:
+def _with_reachable(fn: Function, index: _Index) -> Function:
     if fn.role is None:
         return fn
-    names = sorted({r.name for r in reachable(fn.role.statements, resources)})
-    return dataclasses.replace(fn, reachable=tuple(names)) if names else fn
+    names = index.reachable_names(fn.role, _directory(fn.location.file))
+    return dataclasses.replace(fn, reachable=names) if names else fn
 
 
 def reachable(statements: Iterable[Statement], resources: Iterable[Resource]) -> list[Resource]:
@@ -51,15 +56,130 @@ def reachable(statements: Iterable[Statement], resources: Iterable[Resource]) ->
     return [r for r in resources if any(_grants(s, r) for s in allows)]
 
 
+def _directory(file: str) -> str:
+    head, _, _ = file.rpartition("/")
+    return head
+
+
+class _Index:
+    """Resources by IAM service and directory, so linking stays linear in the tree's size.
+
+    Wildcard and ``ref:`` patterns match only resources of the same project tree as the function
+    (a monorepo of unrelated services does not share buckets named alike); a pattern naming one
+    resource by ARN matches it anywhere.
+    """
+
+    def __init__(self, resources: tuple[Resource, ...]) -> None:
+        self.by_dir: dict[str, dict[str, list[Resource]]] = {}
+        self.by_short_name: dict[tuple[str, str], list[Resource]] = {}
+        for res in resources:
+            service = SERVICE_OF_KIND.get(res.kind)
+            if service is None:
+                continue
+            dirs = self.by_dir.setdefault(service, {})
+            dirs.setdefault(_directory(res.location.file), []).append(res)
+            for short in {_short_name(i) for i in _identities(res)}:
+                self.by_short_name.setdefault((service, short), []).append(res)
+        self.sorted_dirs = {service: sorted(d) for service, d in self.by_dir.items()}
+        self.scope_memo: dict[tuple[str, str], list[Resource]] = {}
+        self.memo: dict[tuple[int, str], tuple[str, ...]] = {}
+
+    def reachable_names(self, role: Role, scope: str) -> tuple[str, ...]:
+        key = (id(role), scope)  # roles outlive linking: the functions hold them
+        if key not in self.memo:
+            found: set[str] = set()
+            for statement in role.statements:
+                if statement.allows:
+                    found.update(r.name for r in self._granted(statement, scope))
+            self.memo[key] = tuple(sorted(found))
+        return self.memo[key]
+
+    def _granted(self, statement: Statement, scope: str) -> Iterable[Resource]:
+        for service in self.by_dir:
+            if not _acts_on(statement, service):
+                continue
+            if statement.not_resources:
+                yield from (
+                    r
+                    for r in self.in_scope(service, scope)
+                    if not any(_matches(p, r) for p in statement.not_resources)
+                )
+                continue
+            for pattern in statement.resources:
+                if _names_one(pattern):
+                    candidates = self.by_short_name.get((service, _pattern_name(pattern)), [])
+                else:
+                    candidates = self.in_scope(service, scope)
+                yield from (r for r in candidates if _matches(pattern, r))
+
+    def in_scope(self, service: str, scope: str) -> list[Resource]:
+        key = (service, scope)
+        if key not in self.scope_memo:
+            dirs = self.by_dir[service]
+            found: list[Resource] = []
+            parts = scope.split("/") if scope else []
+            for depth in range(len(parts)):  # ancestors, "" included
+                found.extend(dirs.get("/".join(parts[:depth]), []))
+            ordered = self.sorted_dirs[service]
+            if not scope:
+                found = [r for d in ordered for r in dirs[d]]
+            else:
+                found.extend(dirs.get(scope, []))
+                start = bisect.bisect_left(ordered, scope + "/")
+                for d in ordered[start:]:
+                    if not d.startswith(scope + "/"):
+                        break
+                    found.extend(dirs[d])
+            self.scope_memo[key] = found
+        return self.scope_memo[key]
+
+
+def _short_name(identity: str) -> str:
+    return _pattern_name(identity) if identity.startswith("arn:") else identity
+
+
+def _acts_on(statement: Statement, service: str) -> bool:
+    if statement.not_actions:
+        return not all(_action_covers_service(a, service) for a in statement.not_actions)
+    return any(_action_covers_service(a, service) for a in statement.actions)
+
+
+_TYPE_WORDS = frozenset(
+    {
+        "table",
+        "key",
+        "function",
+        "secret",
+        "parameter",
+        "stream",
+        "log-group",
+        "event-bus",
+        "stateMachine",
+        "alias",
+    }
+)
+
+
+def _pattern_name(arn: str) -> str:
+    """The resource-name field of an ARN: the table of table/Orders, the bucket of b/key."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return ""
+    segments = parts[5].replace(":", "/").split("/")
+    return segments[1] if len(segments) > 1 and segments[0] in _TYPE_WORDS else segments[0]
+
+
+def _names_one(pattern: str) -> bool:
+    """Does the pattern name one resource (wildcards, if any, only below its name)?"""
+    if pattern.startswith(REF_PREFIX) or not pattern.startswith("arn:"):
+        return False
+    name = _pattern_name(pattern)
+    return bool(name) and "*" not in name and "?" not in name
+
+
 def _grants(statement: Statement, resource: Resource) -> bool:
     service = SERVICE_OF_KIND.get(resource.kind)
-    if service is None:
-        return False
-    if statement.not_actions:
-        acts = not all(_action_covers_service(a, service) for a in statement.not_actions)
-    else:
-        acts = any(_action_covers_service(a, service) for a in statement.actions)
-    if not acts:
+    if service is None or not _acts_on(statement, service):
         return False
     if statement.not_resources:
         return not any(_matches(p, resource) for p in statement.not_resources)
@@ -79,12 +199,27 @@ def _matches(pattern: str, resource: Resource) -> bool:
     if pattern.startswith(REF_PREFIX):
         target = pattern[len(REF_PREFIX) :]
         return target == resource.name or target.startswith(resource.name + ".")
-    for candidate in _identities(resource):
-        if fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(
-            candidate + "/x", pattern
-        ):
-            return True
-    return False
+    pattern = _PLACEHOLDER.sub("*", pattern)  # ${AWS::AccountId} and friends: any value
+    return any(_arn_match(pattern, identity) for identity in _identities(resource))
+
+
+def _arn_match(pattern: str, identity: str) -> bool:
+    """Does an IAM resource pattern cover ``identity`` (or objects under it, for buckets)?
+
+    A ``*`` written in the identity (an account or region faasguard cannot know) matches any
+    value in that ARN field.
+    """
+    if fnmatch.fnmatchcase(identity, pattern) or fnmatch.fnmatchcase(identity + "/x", pattern):
+        return True
+    if "*" not in identity or not pattern.startswith("arn:"):
+        return False
+    want, have = pattern.split(":", 5), identity.split(":", 5)
+    if len(want) != 6 or len(have) != 6:
+        return False
+    return all(
+        h == "*" or fnmatch.fnmatchcase(h, w) or (i == 5 and fnmatch.fnmatchcase(h + "/x", w))
+        for i, (w, h) in enumerate(zip(want, have, strict=True))
+    )
 
 
 def _identities(resource: Resource) -> list[str]:
