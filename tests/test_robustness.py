@@ -24,7 +24,7 @@ from faasguard.model import DiagnosticLevel
 from tests.conftest import EXAMPLES, FIXTURES, ROOT, need
 
 CFN_LINT_SDIST = ROOT / ".cache" / "cfn_lint-1.58.0.tar.gz"
-MUTANTS_PER_FILE = int(os.environ.get("FAASGUARD_MUTANTS", "12"))
+MUTANTS_PER_FILE = int(os.environ.get("FAASGUARD_MUTANTS", "50"))
 _DEF_NAMES = (
     "serverless.yml",
     "serverless.yaml",

@@ -249,8 +249,9 @@ def parse_yaml_all(text: str, file: str, *, max_nodes: int = MAX_EXPANDED_NODES)
     builder = _Builder(file, max_nodes)
     try:
         nodes = list(_documents(text))
-        for node in nodes:
-            builder.expanded_size(node)
+        if "&" in text and "*" in text:  # aliases possible: bound their expansion first
+            for node in nodes:
+                builder.expanded_size(node)
         return [builder.build(node) for node in nodes]
     except ParseError:
         raise

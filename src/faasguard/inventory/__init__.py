@@ -45,7 +45,8 @@ def load_candidates(
     result = LoadResult()
     # Serverless files first: the files they include are part of them, not templates of their own.
     first = list(_units([c for c in candidates if c.kind == discovery.SERVERLESS]))
-    with _Runner(ctx, len(candidates), progress) as runner:
+    kinds = {c.kind for c in candidates}
+    with _Runner(ctx, len(candidates), progress, kinds) as runner:
         runner.run(first, result)
         included = result.included
         rest = [c for c in candidates if c.kind != discovery.SERVERLESS and c.rel not in included]
@@ -56,7 +57,10 @@ def load_candidates(
 class _Runner:
     """Runs loading units in order, in worker processes when the tree is large."""
 
-    def __init__(self, ctx: LoadContext, total: int, progress: Progress | None) -> None:
+    def __init__(
+        self, ctx: LoadContext, total: int, progress: Progress | None, kinds: set[str]
+    ) -> None:
+        self.kinds = kinds
         self.ctx = ctx
         self.total = total
         self.progress = progress
@@ -88,9 +92,19 @@ class _Runner:
         from concurrent.futures import ProcessPoolExecutor
 
         if self.pool is None:
+            self._warm_up()
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
         return self.pool.map(_safely_packed, jobs, chunksize=max(1, len(jobs) // (self.jobs * 8)))
+
+    def _warm_up(self) -> None:
+        """Import loaders (and build the HCL parser) once, before workers fork and inherit them."""
+        for module in ("serverless", "cloudformation", "azure"):
+            importlib.import_module(f"faasguard.inventory.{module}")
+        if discovery.TERRAFORM in self.kinds:
+            from faasguard.inventory import _hcl, terraform  # noqa: F401
+
+            _hcl._parser()
 
 
 def _safely_packed(job: tuple) -> LoadResult:  # type: ignore[type-arg]

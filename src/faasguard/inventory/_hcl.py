@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lark import Token, Tree
+
 from faasguard.model import Location
 
 MAX_DEPTH = 150  # parse-tree levels; HCL nesting this deep is never hand-written
@@ -187,12 +189,12 @@ class Body:
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Any:
-    """python-hcl2's Lark parser, with its grammar cache written somewhere writable."""
-    import hcl2.parser as hp
+    """python-hcl2's grammar in a Lark LALR parser, cached in a writable place.
 
-    cache = Path(hp.PARSER_FILE)
-    if cache.is_file() or os.access(cache.parent, os.W_OK):
-        return hp.parser()
+    Positions are not propagated to every tree node (that more than doubles the parse time);
+    :meth:`_Converter._pos` reads them from the first and last tokens of a node instead.
+    """
+    import hcl2.parser as hp
     from hcl2.postlexer import PostLexer
     from lark import Lark
 
@@ -201,7 +203,7 @@ def _parser() -> Any:
         parser="lalr",
         cache=str(_user_cache_file()),
         rel_to=hp.__file__,
-        propagate_positions=True,
+        propagate_positions=False,
         postlex=PostLexer(),
     )
 
@@ -218,7 +220,7 @@ def _user_cache_file() -> Path:
         base.mkdir(parents=True, exist_ok=True)
     except OSError:
         base = Path(os.environ.get("TMPDIR", "/tmp"))
-    return base / f"hcl2-{tag}-grammar.bin"
+    return base / f"hcl2-{tag}-lalr-nopos.bin"
 
 
 def parse(text: str, file: str) -> Body:
@@ -309,6 +311,22 @@ def unescape(text: str) -> str:
     return "".join(out)
 
 
+def _edge_token(node: Any, side: int) -> Any:
+    """The first (side 0) or last (side -1) token under ``node``, or None."""
+
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Token):
+            return current
+        if current is None or not getattr(current, "children", None):
+            continue
+        children = current.children
+        # visit children nearest the wanted edge first
+        stack.extend(children if side == -1 else reversed(children))
+    return None
+
+
 class _Converter:
     """Lark parse tree -> our syntax tree."""
 
@@ -319,14 +337,15 @@ class _Converter:
     # -- helpers ---------------------------------------------------------------------------
 
     def _pos(self, node: Any) -> tuple[int, int, int, int]:
-        from lark import Token
-
-        if isinstance(node, Token):
-            return node.line or 1, node.column or 1, node.start_pos or 0, node.end_pos or 0
-        meta = node.meta
-        if getattr(meta, "empty", True):
+        first = _edge_token(node, 0)
+        if first is None:
             return 1, 1, 0, 0
-        return meta.line, meta.column, meta.start_pos, meta.end_pos
+        last = _edge_token(node, -1) or first
+        return first.line or 1, first.column or 1, first.start_pos or 0, last.end_pos or 0
+
+    def _end_line(self, node: Any, default: int) -> int:
+        last = _edge_token(node, -1)
+        return (last.end_line or default) if last is not None else default
 
     def _kw(self, node: Any) -> dict[str, Any]:
         line, column, start, end = self._pos(node)
@@ -336,13 +355,11 @@ class _Converter:
 
     @staticmethod
     def _trees(node: Any) -> list[Any]:
-        from lark import Tree
 
         return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
     @staticmethod
     def _name(node: Any) -> str:
-        from lark import Token
 
         if isinstance(node, Token):
             return str(node)
@@ -372,7 +389,7 @@ class _Converter:
         parts = self._trees(tree)
         head, body = parts[:-1], parts[-1]
         line, column, _, _ = self._pos(tree)
-        end_line = getattr(tree.meta, "end_line", line)
+        end_line = self._end_line(tree, line)
         return Block(
             type=self._name(head[0]),
             labels=[self._name(h) for h in head[1:]],
@@ -386,7 +403,6 @@ class _Converter:
     # -- expressions -----------------------------------------------------------------------
 
     def expr(self, node: Any, depth: int) -> Expr:
-        from lark import Token
 
         if depth > MAX_DEPTH:
             raise HclError("expression nested too deeply", *self._pos(node)[:2])
@@ -428,7 +444,6 @@ class _Converter:
         directives = False
         for part in node.children[1:-1]:
             inner = part.children[0]
-            from lark import Token
 
             if isinstance(inner, Token):
                 text = str(inner)
@@ -524,7 +539,6 @@ class _Converter:
         return ObjectExpr(**self._kw(node), items=items)
 
     def _x_function_call(self, node: Any, depth: int) -> Expr:
-        from lark import Token
 
         names = [
             str(c.children[0]) for c in node.children if getattr(c, "data", "") == "identifier"
@@ -595,7 +609,6 @@ class _Converter:
         return self._for(node, depth, is_object=True)
 
     def _for(self, node: Any, depth: int, *, is_object: bool) -> Expr:
-        from lark import Token
 
         trees = self._trees(node)
         intro = trees[0]
