@@ -109,3 +109,14 @@ def test_kind_by_name_never_claims_lock_files() -> None:
     assert kind_by_name("pnpm-lock.yaml") is None
     assert kind_by_name("terraform.tfvars.json") is None
     assert kind_by_name("SERVERLESS.YML") == "serverless"
+
+
+def test_definitions_we_cannot_read_are_warned_not_skipped(tmp_path: Path) -> None:
+    _write(tmp_path, "svc/serverless.ts", "export default { service: 'x' }\n")
+    _write(tmp_path, "infra/main.tf.json", '{"resource": {}}')
+    result = discover(tmp_path)
+    assert result.candidates == []
+    assert sorted((d.code, d.level.value, d.location.file) for d in result.diagnostics) == [
+        ("unsupported", "warning", "infra/main.tf.json"),
+        ("unsupported", "warning", "svc/serverless.ts"),
+    ]

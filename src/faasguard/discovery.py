@@ -70,10 +70,16 @@ _NOT_TEMPLATES = frozenset(
         "codecov.yml",
         ".travis.yml",
         "pubspec.yaml",
-        "serverless.ts",
-        "serverless.js",
     }
 )
+# Definitions faasguard cannot read statically: reported as warnings, never silently skipped.
+_EXPORT_HINT = "is not evaluated; export it with `serverless print > serverless.yml` to scan it"
+_UNSUPPORTED = {
+    "serverless.ts": f"serverless.ts (TypeScript) {_EXPORT_HINT}",
+    "serverless.js": f"serverless.js (JavaScript) {_EXPORT_HINT}",
+    "serverless.mjs": f"serverless.mjs (JavaScript) {_EXPORT_HINT}",
+    ".tf.json": "Terraform JSON syntax (*.tf.json) is not read yet",
+}
 _SERVERLESS_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn", ".cform")
 _SNIFF_BYTES = 64 * 1024
@@ -191,6 +197,10 @@ def _walk(root: Path, spec, result: DiscoveryResult) -> Iterator[Path]:  # type:
                 result.files_seen += 1
                 if kind_by_name(entry.name) is not None:
                     yield Path(entry.path)
+                elif (why := unsupported_reason(entry.name)) is not None:
+                    result.diagnostics.append(
+                        Diagnostic(DiagnosticLevel.WARNING, "unsupported", why, Location(rel))
+                    )
         stack.extend(reversed(subdirs))
 
 
@@ -223,6 +233,13 @@ def _consider(path: Path, root: Path, result: DiscoveryResult, max_size: int) ->
     result.candidates.append(Candidate(path, rel, kind, size))
 
 
+def unsupported_reason(name: str) -> str | None:
+    lower = name.lower()
+    if lower in _UNSUPPORTED:
+        return _UNSUPPORTED[lower]
+    return _UNSUPPORTED[".tf.json"] if lower.endswith(".tf.json") else None
+
+
 def kind_by_name(name: str) -> str | None:
     lower = name.lower()
     if lower in _SERVERLESS_NAMES:
@@ -237,7 +254,7 @@ def kind_by_name(name: str) -> str | None:
         return AZURE_HOST
     if lower == "local.settings.json":
         return AZURE_SETTINGS
-    if lower in _NOT_TEMPLATES or lower.endswith((".tfvars.json", ".lock.json")):
+    if lower in _NOT_TEMPLATES or lower.endswith((".tfvars.json", ".lock.json", ".tf.json")):
         return None
     if lower.endswith(_TEMPLATE_SUFFIXES):
         return "maybe-template"
