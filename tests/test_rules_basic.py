@@ -130,3 +130,22 @@ def test_rule_docs_are_generated_from_the_registry() -> None:
     spec.loader.exec_module(gen)
     committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == gen.generate(), "run: python scripts/gen_rule_docs.py"
+
+
+def test_a_shared_setting_is_one_finding_naming_every_function() -> None:
+    import dataclasses
+
+    inv = sample_inventory()
+    first = inv.functions[0]
+    twin = dataclasses.replace(
+        first,
+        name="getOrdersV2",
+        location=first.location._replace(line=90)
+        if hasattr(first.location, "_replace")
+        else dataclasses.replace(first.location, line=90),
+    )
+    inv = dataclasses.replace(inv, functions=(*inv.functions, twin))
+    findings = [f for f in get_rule("FG401").check(inv) if f.evidence["variable"] == "AWS_KEY"]
+    assert len(findings) == 1
+    assert findings[0].evidence["functions"] == ["getOrders", "getOrdersV2"]
+    assert findings[0].function is None

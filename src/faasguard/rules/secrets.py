@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from faasguard.model import Category, Finding, Inventory, Severity, ValueOrigin
+from faasguard.model import (
+    Category,
+    EnvVar,
+    Finding,
+    Function,
+    Inventory,
+    Location,
+    Severity,
+    ValueOrigin,
+)
 from faasguard.rules._registry import Docs, rule
 from faasguard.rules._secret_patterns import find_secret
 
@@ -44,24 +53,33 @@ def redact(value: str) -> str:
     cwe=798,
 )
 def plaintext_env_secret(inventory: Inventory) -> Iterator[Finding]:
+    # One finding per written value: an app setting shared by every function of an Azure app, or
+    # a provider-level serverless variable, is one secret in one place.
+    users: dict[tuple[Location, str], list[tuple[Function, EnvVar]]] = {}
     for fn in inventory.functions:
         for var in fn.environment:
-            if var.origin not in (ValueOrigin.LITERAL, ValueOrigin.PARAMETER) or not var.value:
-                continue
-            match = find_secret(var.name, var.value)
-            if match is None:
-                continue
-            yield plaintext_env_secret.finding(
-                f"{var.name} of {fn.name} holds a plaintext {match.kind} ({redact(var.value)})",
-                var.location,
-                function=fn,
-                evidence={
-                    "variable": var.name,
-                    "kind": match.kind,
-                    "confidence": match.confidence,
-                    "origin": var.origin.value,
-                },
-                related=[("function", fn.location)],
-                key=var.name,
-                severity=Severity.HIGH if match.confidence == "high" else Severity.MEDIUM,
-            )
+            if var.origin in (ValueOrigin.LITERAL, ValueOrigin.PARAMETER) and var.value:
+                users.setdefault((var.location, var.name), []).append((fn, var))
+    for (location, name), pairs in users.items():
+        var = pairs[0][1]
+        match = find_secret(name, var.value or "")
+        if match is None:
+            continue
+        functions = [fn for fn, _ in pairs]
+        names = ", ".join(fn.name for fn in functions)
+        yield plaintext_env_secret.finding(
+            f"{name} holds a plaintext {match.kind} ({redact(var.value or '')}), in the "
+            f"environment of {names}",
+            location,
+            function=functions[0] if len(functions) == 1 else None,
+            evidence={
+                "variable": name,
+                "kind": match.kind,
+                "confidence": match.confidence,
+                "origin": var.origin.value,
+                "functions": [fn.name for fn in functions],
+            },
+            related=[("function", fn.location) for fn in functions[:10]],
+            key=name,
+            severity=Severity.HIGH if match.confidence == "high" else Severity.MEDIUM,
+        )
