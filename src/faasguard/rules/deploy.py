@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from faasguard.model import Category, Finding, Inventory, Provider, Severity
+from faasguard.model import Category, Finding, Function, Inventory, Location, Provider, Severity
 from faasguard.rules._registry import Docs, rule
 
 UPCOMING_DAYS = 180
@@ -48,31 +48,36 @@ def today() -> dt.date:
 def deprecated_runtime(inventory: Inventory) -> Iterator[Finding]:
     table = runtime_table()["aws"]
     now = today()
+    # One finding per written runtime: a provider-level runtime is one line to change.
+    users: dict[tuple[Location, str], list[Function]] = {}
     for fn in inventory.functions:
-        if fn.provider is not Provider.AWS or not fn.runtime or fn.runtime not in table:
-            continue
-        date_text = table[fn.runtime]
-        if date_text is None:
-            continue
-        ends = dt.date.fromisoformat(date_text)
+        if fn.provider is Provider.AWS and fn.runtime and table.get(fn.runtime):
+            users.setdefault((fn.where("runtime"), fn.runtime), []).append(fn)
+    for (location, runtime), functions in users.items():
+        ends = dt.date.fromisoformat(table[runtime])
         days = (ends - now).days
         if days > UPCOMING_DAYS:
             continue
+        names = ", ".join(fn.name for fn in functions)
         if days < 0:
-            message = f"{fn.name} uses {fn.runtime}, out of support since {ends.isoformat()}"
+            message = f"{runtime} is out of support since {ends.isoformat()} (used by {names})"
             severity = None
         else:
             message = (
-                f"{fn.name} uses {fn.runtime}, which reaches end of support on {ends} "
-                f"(in {days} days)"
+                f"{runtime} reaches end of support on {ends} (in {days} days; used by {names})"
             )
             severity = Severity.LOW
         yield deprecated_runtime.finding(
             message,
-            fn.where("runtime"),
-            function=fn,
-            evidence={"runtime": fn.runtime, "end_of_support": date_text},
-            key=fn.runtime,
+            location,
+            function=functions[0] if len(functions) == 1 else None,
+            evidence={
+                "runtime": runtime,
+                "end_of_support": table[runtime],
+                "functions": [fn.name for fn in functions],
+            },
+            related=[("function", fn.location) for fn in functions[:10]],
+            key=runtime,
             severity=severity,
         )
 
