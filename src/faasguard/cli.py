@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     scan.add_argument(
         "--fail-on",
-        default="low",
+        default=None,
         metavar="SEVERITY",
         help="exit 1 when a finding is at or above this severity "
         "(critical, high, medium, low, info, or none); default low",
@@ -47,14 +47,28 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--rules", metavar="IDS", help="comma-separated rule ids to run (default all)"
     )
+    scan.add_argument(
+        "--baseline", metavar="FILE", help="hide findings recorded in FILE; show only new ones"
+    )
+    scan.add_argument(
+        "--write-baseline", metavar="FILE", help="record every current finding in FILE, exit 0"
+    )
     scan.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    scan.add_argument(
+        "--view",
+        choices=("findings", "functions"),
+        default="findings",
+        help="text output: findings grouped by function (default) or one row per function "
+        "with its exposure and privilege",
+    )
 
     inv = sub.add_parser("inventory", help="dump what faasguard read, as JSON")
     _add_load_options(inv)
     inv.add_argument("--format", choices=("json",), default="json")
     inv.add_argument("--output", "-o", metavar="FILE")
 
-    sub.add_parser("rules", help="list the rules")
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
     explain = sub.add_parser("explain", help="print the documentation of one rule")
     explain.add_argument("rule_id", metavar="ID")
     return parser
@@ -79,6 +93,17 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
         help="gitignore-style pattern of paths to skip (repeatable)",
     )
     p.add_argument(
+        "--config", metavar="FILE", help=".faasguard.toml or pyproject.toml (default: found upward)"
+    )
+    p.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for loading (default: one per CPU on large trees)",
+    )
+    p.add_argument(
         "--max-file-size",
         type=int,
         default=None,
@@ -95,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "inventory":
             return _inventory(args)
         if args.command == "rules":
-            return _rules()
+            return _rules(args.format)
         if args.command == "explain":
             return _explain(args.rule_id)
         _parser().print_help()
@@ -106,36 +131,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("faasguard: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # output piped into `head` and friends
+        sys.stderr.close()
+        return EXIT_CLEAN
 
 
-def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from faasguard.config import Config, ConfigError, find_config, load_config
+
+    if getattr(args, "no_config", False):
+        return Config()
+    try:
+        path = Path(args.config) if getattr(args, "config", None) else find_config(Path(args.path))
+        return load_config(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _context(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
     from faasguard.inventory import LoadContext
     from faasguard.inventory._base import DEFAULT_MAX_FILE_SIZE
 
     root = Path(args.path)
     if not root.exists():
         raise UsageError(f"{args.path}: no such file or directory")
-    params: dict[str, str] = {}
+    params: dict[str, str] = dict(config.params)
     for item in args.param:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--param {item!r}: expected KEY=VALUE")
         params[key] = value
-    size = args.max_file_size if args.max_file_size is not None else DEFAULT_MAX_FILE_SIZE
+    size = args.max_file_size or config.max_file_size or DEFAULT_MAX_FILE_SIZE
     if size <= 0:
         raise UsageError("--max-file-size must be positive")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     base = root if root.is_dir() else root.parent
     return LoadContext(
-        root=base.resolve(), stage=args.stage, region=args.region, params=params, max_file_size=size
+        root=base.resolve(),
+        stage=args.stage or config.stage,
+        region=args.region or config.region,
+        params=params,
+        max_file_size=size,
+        jobs=args.jobs or 0,
     )
 
 
-def _load(args: argparse.Namespace, *, progress: bool):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace, config, *, progress: bool):  # type: ignore[no-untyped-def]
     from faasguard.inventory import build_inventory
 
-    ctx = _context(args)
+    ctx = _context(args, config)
+    excludes = [*config.exclude, *args.exclude]
     if not progress or not sys.stderr.isatty():
-        return build_inventory(Path(args.path), ctx, args.exclude)
+        return build_inventory(Path(args.path), ctx, excludes)
     from rich.progress import Progress
 
     with Progress(transient=True, console=None) as bar:
@@ -145,37 +193,79 @@ def _load(args: argparse.Namespace, *, progress: bool):  # type: ignore[no-untyp
             if total >= 50:
                 bar.update(task, completed=done, total=total)
 
-        return build_inventory(Path(args.path), ctx, args.exclude, progress=tick)
+        return build_inventory(Path(args.path), ctx, excludes, progress=tick)
+
+
+def _selected_rules(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
+    from faasguard.rules import all_rules
+
+    rules = all_rules()
+    known = {r.id for r in rules}
+    wanted = None
+    if args.rules:
+        wanted = {r.strip().upper() for r in args.rules.split(",") if r.strip()}
+    elif config.enable is not None:
+        wanted = set(config.enable)
+    for ids, origin in (
+        (wanted or set(), "--rules"),
+        (config.disable, "disable"),
+        (set(config.severity), "severity"),
+    ):
+        unknown = set(ids) - known
+        if unknown:
+            raise UsageError(f"{origin}: unknown rule id(s): {', '.join(sorted(unknown))}")
+    if wanted is not None:
+        rules = [r for r in rules if r.id in wanted]
+    rules = [r for r in rules if r.id not in config.disable]
+    if args.no_advice:
+        rules = [r for r in rules if not r.advice]
+    return rules
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from faasguard.report import Report, render
-    from faasguard.rules import all_rules
+    import dataclasses
 
-    fail_on = None if args.fail_on.lower() == "none" else _severity(args.fail_on)
+    from faasguard import suppress
+    from faasguard.reach import rank
+    from faasguard.report import Report, render
+
+    config = _config(args)
+    fail_text = args.fail_on or config.fail_on or "low"
+    fail_on = None if fail_text.lower() == "none" else _severity(fail_text)
+    baseline = _baseline(args.baseline or config.baseline)
     started = time.perf_counter()
-    inventory = _load(args, progress=not args.no_progress)
-    rules = all_rules()
-    if args.rules:
-        wanted = {r.strip().upper() for r in args.rules.split(",") if r.strip()}
-        unknown = wanted - {r.id for r in rules}
-        if unknown:
-            raise UsageError(f"unknown rule id(s): {', '.join(sorted(unknown))}")
-        rules = [r for r in rules if r.id in wanted]
-    if args.no_advice:
-        rules = [r for r in rules if not r.advice]
-    findings = [f for r in rules for f in r.check(inventory)]
-    findings.sort(key=lambda f: (-f.severity, f.location.file, f.location.line, f.rule_id))
+    rules = _selected_rules(args, config)
+    inventory = _load(args, config, progress=not args.no_progress)
+    marks, problems = suppress.collect(Path(inventory.root), (f.path for f in inventory.files))
+    inventory = dataclasses.replace(inventory, diagnostics=(*inventory.diagnostics, *problems))
+    found = suppress.with_severity((f for r in rules for f in r.check(inventory)), config.severity)
+    if args.write_baseline:
+        _write(suppress.baseline_text(found), args.write_baseline)
+        print(f"faasguard: wrote {len(found)} finding(s) to {args.write_baseline}", file=sys.stderr)
+        return EXIT_CLEAN
+    kept, hidden = suppress.apply(rank(found, inventory), marks, baseline)
     report = Report(
         inventory=inventory,
-        findings=tuple(findings),
+        findings=tuple(kept),
         fail_on=fail_on,
         gate_advice=args.fail_on_advice,
         duration_s=time.perf_counter() - started,
         rules=tuple(rules),
+        suppressed=tuple(hidden),
     )
-    _write(render(report, args.format), args.output)
+    _write(render(report, args.format, view=args.view), args.output)
     return EXIT_FINDINGS if report.gating else EXIT_CLEAN
+
+
+def _baseline(path: str | None) -> set[str]:
+    if not path:
+        return set()
+    from faasguard.suppress import read_baseline
+
+    try:
+        return read_baseline(Path(path))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _severity(text: str):  # type: ignore[no-untyped-def]
@@ -192,7 +282,7 @@ def _inventory(args: argparse.Namespace) -> int:
 
     from faasguard.inventory._dump import inventory_dict
 
-    inventory = _load(args, progress=False)
+    inventory = _load(args, _config(args), progress=False)
     _write(json.dumps(inventory_dict(inventory), indent=2, ensure_ascii=False) + "\n", args.output)
     return EXIT_CLEAN
 
@@ -207,14 +297,38 @@ def _write(text: str, output: str | None) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-def _rules() -> int:
+def _rules(fmt: str = "text") -> int:
     from faasguard.rules import all_rules
 
+    if fmt == "json":
+        import json
+
+        print(json.dumps([rule_dict(r) for r in all_rules()], indent=2, ensure_ascii=False))
+        return EXIT_CLEAN
     for r in all_rules():
         cwe = f"CWE-{r.cwe}" if r.cwe else ""
         kind = "advice" if r.advice else r.category.value
         print(f"{r.id}  {r.severity.label:8}  {kind:12}  {cwe:9}  {r.title}")
     return EXIT_CLEAN
+
+
+def rule_dict(r) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """One rule as `faasguard rules --format json` prints it (a stable interface)."""
+    return {
+        "id": r.id,
+        "title": r.title,
+        "severity": r.severity.label,
+        "category": r.category.value,
+        "advice": r.advice,
+        "cwe": f"CWE-{r.cwe}" if r.cwe else None,
+        "docs": {
+            "what": r.docs.what,
+            "why": r.docs.why,
+            "fix": dict(r.docs.fix),
+            "example": r.docs.example,
+            "references": list(r.docs.references),
+        },
+    }
 
 
 def _explain(rule_id: str) -> int:

@@ -404,6 +404,12 @@ class Finding:
     related: tuple[tuple[str, Location], ...] = ()  # (what, where) e.g. the trigger, the policy
     fingerprint: str = ""
     extra_tags: tuple[str, ...] = field(default=())
+    # Filled by faasguard.reach: how exposed the function is, what its role can do, the path an
+    # attacker follows (entry trigger -> function -> role -> resources) and the resulting rank.
+    exposure: str | None = None
+    privilege: str | None = None
+    chain: tuple[tuple[str, Location], ...] = ()
+    rank: int = 0
 
 
 REF_PREFIX = "ref:"

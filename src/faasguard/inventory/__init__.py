@@ -32,8 +32,10 @@ def build_inventory(
     found = discovery.discover(root, excludes, max_file_size=ctx.max_file_size)
     result = LoadResult(diagnostics=list(found.diagnostics))
     result.extend(load_candidates(found.candidates, ctx, progress=progress))
-    files = tuple(SourceFile(c.rel, c.kind, c.size) for c in found.candidates)
-    return link(Inventory(root=str(ctx.root), files=files), result)
+    files = [SourceFile(c.rel, c.kind, c.size) for c in found.candidates]
+    loaded = {c.rel for c in found.candidates}
+    files += [SourceFile(rel, "included") for rel in sorted(result.included - loaded)]
+    return link(Inventory(root=str(ctx.root), files=tuple(files)), result)
 
 
 PARALLEL_MIN_UNITS = 48

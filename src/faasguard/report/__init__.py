@@ -20,6 +20,7 @@ class Report:
     duration_s: float = 0.0
     tool_version: str = __version__
     rules: tuple = field(default=())  # the Rule objects that ran (for SARIF rule metadata)
+    suppressed: tuple = field(default=())  # suppress.Suppressed: hidden, counted, listed
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -41,7 +42,7 @@ class Report:
         return {s.label: counts.get(s.label, 0) for s in sorted(Severity, reverse=True)}
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: Report, fmt: str, *, view: str = "findings") -> str:
     if fmt == "json":
         from faasguard.report.json_format import render_json
 
@@ -51,7 +52,7 @@ def render(report: Report, fmt: str) -> str:
 
         return render_sarif(report)
     if fmt == "text":
-        from faasguard.report.text import render_text
+        from faasguard.report.text import render_functions, render_text
 
-        return render_text(report)
+        return render_functions(report) if view == "functions" else render_text(report)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

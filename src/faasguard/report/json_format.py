@@ -25,7 +25,42 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "fingerprint": f.fingerprint,
         "evidence": dict(f.evidence),
         "related": [{"what": what, "location": loc.to_dict()} for what, loc in f.related],
+        "exposure": f.exposure,
+        "privilege": f.privilege,
+        "rank": f.rank,
+        "chain": [{"what": what, "location": loc.to_dict()} for what, loc in f.chain],
     }
+    return out
+
+
+def functions_summary(report: Report) -> list[dict[str, Any]]:
+    """The per-function view: exposure, privilege, entry point and findings of each function."""
+    from faasguard.reach import reach_of
+
+    counts: dict[str, dict[str, int]] = {}
+    for f in report.findings:
+        for name in f.evidence.get("functions") or ([f.function] if f.function else []):
+            by_sev = counts.setdefault(name, {})
+            by_sev[f.severity.label] = by_sev.get(f.severity.label, 0) + 1
+    out = []
+    for fn in report.inventory.functions:
+        reach = reach_of(fn, report.inventory)
+        out.append(
+            {
+                "name": fn.name,
+                "provider": fn.provider.value,
+                "format": fn.source_format.value,
+                "location": fn.location.to_dict(),
+                "runtime": fn.runtime,
+                "exposure": reach.exposure.value,
+                "privilege": reach.privilege,
+                "triggers": [t.label for t in fn.triggers],
+                "reachable": list(fn.reachable),
+                "chain": [{"what": w, "location": loc.to_dict()} for w, loc in reach.chain],
+                "findings": counts.get(fn.name, {}),
+            }
+        )
+    out.sort(key=lambda d: (-sum(d["findings"].values()), d["name"]))
     return out
 
 
@@ -48,9 +83,22 @@ def report_dict(report: Report) -> dict[str, Any]:
             "gating": len(report.gating),
             "fail_on": report.fail_on.label if report.fail_on is not None else None,
             "warnings": len(report.warnings),
+            "suppressed": len(report.suppressed),
             "duration_s": round(report.duration_s, 3),
         },
         "findings": [finding_dict(f) for f in report.findings],
+        "functions": functions_summary(report),
+        "suppressed": [
+            {
+                **finding_dict(s.finding),
+                "suppression": {
+                    "kind": s.kind,
+                    "reason": s.reason,
+                    "location": s.location.to_dict() if s.location else None,
+                },
+            }
+            for s in report.suppressed
+        ],
         "warnings": [
             {"code": w.code, "message": w.message, "location": w.location.to_dict()}
             for w in report.warnings

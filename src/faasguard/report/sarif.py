@@ -88,11 +88,26 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         result["ruleIndex"] = rule_index[f.rule_id]
     if f.function:
         result["properties"]["function"] = f.function
-    if f.related:
+    related = list(f.related) + [(what, loc) for what, loc in f.chain]
+    if related:
         result["relatedLocations"] = [
             {"id": i, **_physical(loc), "message": {"text": what}}
-            for i, (what, loc) in enumerate(f.related, 1)
+            for i, (what, loc) in enumerate(related, 1)
         ]
+    if f.exposure:
+        result["properties"]["exposure"] = f.exposure
+        result["properties"]["privilege"] = f.privilege
+        result["properties"]["chain"] = " → ".join(what for what, _ in f.chain)
+    result["properties"]["rank"] = f.rank
+    return result
+
+
+def _suppressed_result(hidden: Any, rule_index: dict[str, int]) -> dict[str, Any]:
+    result = _result(hidden.finding, rule_index)
+    suppression: dict[str, Any] = {"kind": hidden.kind, "justification": hidden.reason}
+    if hidden.location is not None:
+        suppression["location"] = _physical(hidden.location)
+    result["suppressions"] = [suppression]
     return result
 
 
@@ -125,7 +140,8 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                 "invocations": [
                     {"executionSuccessful": True, "toolExecutionNotifications": notifications}
                 ],
-                "results": [_result(f, rule_index) for f in report.findings],
+                "results": [_result(f, rule_index) for f in report.findings]
+                + [_suppressed_result(s, rule_index) for s in report.suppressed],
                 "columnKind": "unicodeCodePoints",
             }
         ],

@@ -21,6 +21,33 @@ _STYLE = {
 }
 
 
+def render_functions(report: Report, *, width: int = 110, color: bool = False) -> str:
+    """The per-function view: one row per function, most exposed and most privileged first."""
+    from faasguard.report.json_format import functions_summary
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False
+    )
+    table = Table(title="functions")
+    for column in ("function", "where", "exposure", "privilege", "entry", "findings"):
+        table.add_column(column, overflow="fold")
+    rows = functions_summary(report)
+    order = {"public-unauthenticated": 0, "unknown": 1, "public-authenticated": 2, "internal": 3}
+    rows.sort(key=lambda r: (order.get(r["exposure"], 4), -sum(r["findings"].values())))
+    for row in rows:
+        loc = row["location"]
+        entry = row["chain"][0]["what"].removeprefix("entry: ") if len(row["chain"]) > 1 else ""
+        counts = ", ".join(f"{n} {s}" for s, n in row["findings"].items()) or "none"
+        table.add_row(
+            row["name"], f"{loc['file']}:{loc['line']}", row["exposure"], row["privilege"],
+            entry, counts,
+        )
+    console.print(table)
+    _summary(console, report)
+    return buffer.getvalue()
+
+
 def render_text(report: Report, *, width: int = 110, color: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(
@@ -34,19 +61,19 @@ def render_text(report: Report, *, width: int = 110, color: bool = False) -> str
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
         groups[f.function or f.location.file].append(f)
-    for owner in sorted(groups, key=lambda k: -max(f.severity for f in groups[k])):
+    for owner in sorted(groups, key=lambda k: -max(f.rank for f in groups[k])):
         console.print(Text(owner, style="bold underline"))
-        for f in sorted(groups[owner], key=lambda f: (-f.severity, f.location)):
+        for f in sorted(groups[owner], key=lambda f: (-f.rank, -f.severity, f.location)):
             line = Text("  ")
             line.append(f"{f.severity.label.upper():8}", style=_STYLE[f.severity])
             line.append(f" {f.rule_id} ", style="bold")
             line.append(f.message)
             console.print(line)
-            console.print(
-                Text(
-                    f"           at {f.location}" + ("  [advice]" if f.advice else ""), style="dim"
-                )
-            )
+            where = f"           at {f.location}" + ("  [advice]" if f.advice else "")
+            console.print(Text(where, style="dim"))
+            if f.chain and f.exposure in ("public-unauthenticated", "unknown"):
+                chain = " → ".join(what.removeprefix("entry: ") for what, _ in f.chain)
+                console.print(Text(f"           path: {chain}", style="magenta"))
         console.print()
     _summary(console, report)
     return buffer.getvalue()
@@ -66,5 +93,7 @@ def _summary(console: Console, report: Report) -> None:
         for w in report.warnings:
             by_code[w.code] += 1
         table.add_row("warnings", ", ".join(f"{n} {c}" for c, n in sorted(by_code.items())))
+    if report.suppressed:
+        table.add_row("suppressed", f"{len(report.suppressed)} (reasons in --format json)")
     table.add_row("time", f"{report.duration_s:.2f} s")
     console.print(table)

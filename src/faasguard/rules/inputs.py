@@ -104,3 +104,22 @@ def invalid(inventory: Inventory) -> Iterator[Finding]:
 )
 def internal_errors(inventory: Inventory) -> Iterator[Finding]:
     return _from_diagnostics("internal-error", inventory, internal_errors)
+
+
+@rule(
+    "FG006",
+    "Suppression without a reason",
+    Severity.LOW,
+    Category.INPUT,
+    Docs(
+        what="A `# faasguard: ignore[ID]` comment or a `Metadata.faasguard.ignore` entry that "
+        "names no rule or gives no reason. It suppresses nothing.",
+        why="A suppression is a security decision someone must be able to review later; "
+        "without a reason nobody can tell an accepted risk from a silenced alarm.",
+        fix={"all": "Write the reason after the ids: `# faasguard: ignore[FG201] public "
+             "health check, returns no data`."},
+        example="# faasguard: ignore[FG201]",
+    ),
+)
+def bad_suppressions(inventory: Inventory) -> Iterator[Finding]:
+    return _from_diagnostics("bad-suppression", inventory, bad_suppressions)
