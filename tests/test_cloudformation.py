@@ -629,3 +629,20 @@ Resources:
     assert rest.settings["private"] is True and rest.settings["resource_policy"] is True
     assert rest.settings["throttling"] == {"rate_limit": 5.0, "burst_limit": 10, "quota": 500}
     assert rest.settings["usage_plan"] is True
+
+
+def test_parameters_with_a_default_become_parameter_resources(tmp_path: Path) -> None:
+    text = (
+        "Parameters:\n"
+        "  DbPassword:\n    Type: String\n    NoEcho: true\n    Default: hunter2\n"
+        "  Stage:\n    Type: String\n    Default: dev\n"
+        "  Token:\n    Type: String\n    NoEcho: true\n"
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+    )
+    result = load_text(tmp_path, text)
+    params = {r.name: r for r in result.resources if r.kind == "parameter"}
+    assert set(params) == {"DbPassword", "Stage"}  # Token has no default
+    db = params["DbPassword"]
+    assert (db.location.line, db.where("default").line) == (2, 5)
+    assert db.settings == {"default": "hunter2", "no_echo": True, "type": "String"}
+    assert params["Stage"].settings["no_echo"] is False

@@ -32,7 +32,8 @@ def test_sarif_is_valid_against_the_official_schema(sarif_schema: dict) -> None:
         assert region["startLine"] >= 1
         assert result["partialFingerprints"]["faasguard/v1"]
         tags = result["properties"]["tags"]
-        assert any(t in tags for t in ("iam", "triggers", "secrets", "deployment", "input"))
+        categories = ("iam", "triggers", "limits", "secrets", "encryption", "deployment", "input")
+        assert any(t in tags for t in categories)
     route = next(r for r in run["results"] if r["ruleId"] == "FG201")
     assert "CWE-306" in route["properties"]["tags"] and "triggers" in route["properties"]["tags"]
     assert route["relatedLocations"][0]["physicalLocation"]["region"]["startLine"] == 40

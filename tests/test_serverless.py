@@ -932,3 +932,15 @@ def test_file_include_cycles_and_legacy_stage_fallbacks(tmp_path: Path) -> None:
     assert parse and parse[0].location.file == "broken.yml"
     staged = fn(load_text(tmp_path, (tmp_path / "serverless.yml").read_text(), stage="qa"), "f")
     assert env(staged, "STAGE").value == "qa"
+
+
+def test_each_layer_points_at_its_own_list_item(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  f:\n"
+        "    handler: h.f\n    layers:\n"
+        "      - arn:aws:lambda:us-east-1:123456789012:layer:a:1\n"
+        "      - arn:aws:lambda:us-east-1:123456789012:layer:b:2\n",
+        encoding="utf-8",
+    )
+    inv = build_inventory(tmp_path, LoadContext(root=tmp_path))
+    assert [layer.location.line for layer in inv.function("f").layers] == [9, 10]

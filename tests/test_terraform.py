@@ -502,3 +502,66 @@ def test_directories_without_functions_are_read_too(tmp_path: Path) -> None:
     assert [(d.code, d.location.file) for d in inv.diagnostics] == [
         ("parse-error", "network/main.tf")
     ]
+
+
+ALB_TF = """
+resource "aws_lambda_function" "web" {
+  function_name = "web"
+}
+
+resource "aws_lb" "public" {
+  internal = false
+}
+
+resource "aws_lb_target_group" "web" {
+  target_type = "lambda"
+}
+
+resource "aws_lb_target_group_attachment" "web" {
+  target_group_arn = aws_lb_target_group.web.arn
+  target_id        = aws_lambda_function.web.arn
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.public.arn
+  default_action {
+    type = "authenticate-oidc"
+    authenticate_oidc {
+      issuer = "https://idp.example.com"
+    }
+  }
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }
+}
+"""
+
+
+def test_alb_authenticate_actions_are_read(tmp_path: Path) -> None:
+    inv = load(write(tmp_path / "auth", {"main.tf": ALB_TF}))
+    (trig,) = inv.function("web").triggers
+    assert (trig.kind, trig.auth, trig.public) == (TriggerKind.ALB, AuthKind.JWT, True)
+    plain = ALB_TF.replace('"authenticate-oidc"', '"fixed-response"')
+    inv = load(write(tmp_path / "plain", {"main.tf": plain}))
+    (trig,) = inv.function("web").triggers
+    assert (trig.auth, trig.public) == (AuthKind.NONE, True)
+
+
+def test_variables_with_a_text_default_become_tf_variable_resources(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "variables.tf": 'variable "db_password" {\n  sensitive = true\n'
+            '  default   = "s3cret-value"\n}\n\n'
+            'variable "token" {\n  sensitive = true\n}\n\n'
+            'variable "tags" {\n  default = { a = "b" }\n}\n\n'
+            'variable "workers" {\n  default = 3\n}\n',
+        },
+    )
+    variables = {r.name: r for r in load(root).resources if r.kind == "tf-variable"}
+    assert set(variables) == {"var.db_password", "var.workers"}
+    db = variables["var.db_password"]
+    assert (db.location.file, db.location.line, db.where("default").line) == ("variables.tf", 1, 3)
+    assert db.settings == {"default": "s3cret-value", "sensitive": True}
+    assert variables["var.workers"].settings == {"default": "3", "sensitive": False}

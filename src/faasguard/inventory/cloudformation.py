@@ -383,6 +383,34 @@ class Template:
             if handler is not None:
                 handler(self, entry)
         self._finish()
+        self._parameters()
+
+    def _parameters(self) -> None:
+        """Parameters with a literal Default (rules look for secrets written as defaults)."""
+        params = self.doc.get("Parameters")
+        if self.format is SourceFormat.SERVERLESS or not isinstance(params, LDict):
+            return
+        for name, spec in params.items():
+            if not isinstance(spec, LDict) or "Default" not in spec:
+                continue
+            default = spec.get("Default")
+            if isinstance(default, bool) or not isinstance(default, str | int | float):
+                continue
+            no_echo = "NoEcho" in spec and str(spec.get("NoEcho")).lower() == "true"
+            self.result.resources.append(
+                Resource(
+                    kind="parameter",
+                    name=str(name),
+                    location=params.where(name),
+                    type="AWS::CloudFormation::Parameter",
+                    settings={
+                        "default": str(default),
+                        "no_echo": no_echo,
+                        "type": _scalar_text(spec.get("Type")),
+                    },
+                    locations={"default": spec.where("Default")},
+                )
+            )
 
     def _index(self) -> bool:
         resources = self.doc.get("Resources")

@@ -679,9 +679,11 @@ class _Project:
         if res.opaque:
             return (Layer(str(res.value), locs["layers"], resolved=False),)
         items = res.value if isinstance(res.value, list) else [res.value]
+        raw = source.get("layers")
+        written = raw if isinstance(raw, LList) and len(raw) == len(items) else res.value
         layers = []
         for index, item in enumerate(items):
-            where = self.at(res.value, index) if isinstance(res.value, LList) else locs["layers"]
+            where = written.where(index) if isinstance(written, LList) else locs["layers"]
             item_res = self.vars.resolve(item, loc=where)
             text = str(item_res.value) if item_res.opaque else self.ref_text(item_res.value)
             layers.append(

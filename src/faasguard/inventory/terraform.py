@@ -188,6 +188,36 @@ class _Reader:
                     conditional=res.inst.conditional,
                 )
             )
+        self._variables()
+
+    def _variables(self) -> None:
+        """Variables with a literal text default (rules look for secrets written as defaults)."""
+        seen: set[Location] = set()
+        for module in self.program.modules:
+            ev = self.program.evaluator(module)
+            for name, block in module.variables.items():
+                attr = block.body.attributes.get("default")
+                where = Location(block.src.file, block.line, block.column)
+                if attr is None or where in seen:
+                    continue
+                seen.add(where)
+                default = ev.eval(attr.expr)
+                if isinstance(default, bool) or not isinstance(default, str | int | float):
+                    continue
+                sensitive = block.body.attributes.get("sensitive")
+                self.result.resources.append(
+                    Resource(
+                        kind="tf-variable",
+                        name=f"{module.prefix}var.{name}",
+                        location=where,
+                        type="variable",
+                        settings={
+                            "default": str(default),
+                            "sensitive": sensitive is not None and ev.eval(sensitive.expr) is True,
+                        },
+                        locations={"default": Location(block.src.file, attr.line, attr.column)},
+                    )
+                )
 
     def _finish_fn(self, b: _Fn) -> Function:
         return Function(
@@ -1105,8 +1135,10 @@ class _Reader:
                 for lst in self.of("aws_lb_listener", "aws_alb_listener")
                 if group is not None and self._forwards_to(lst, group)
             ]
+            forwarders = list(listeners)
             for rule in self.of("aws_lb_listener_rule", "aws_alb_listener_rule"):
                 if group is not None and self._forwards_to(rule, group):
+                    forwarders.append(rule)
                     listener = self.target(
                         rule.view, "listener_arn", "aws_lb_listener", "aws_alb_listener"
                     )
@@ -1121,11 +1153,27 @@ class _Reader:
                 Trigger(
                     TriggerKind.ALB,
                     att.location,
-                    AuthKind.NONE,
+                    self._alb_auth(forwarders),
                     public,
                     source=group.address if group is not None else None,
                 )
             )
+
+    def _alb_auth(self, forwarders: list[Any]) -> AuthKind:
+        """COGNITO/JWT when every listener or rule forwarding to the group authenticates first."""
+        kinds = set()
+        for inst in forwarders:
+            types = {
+                (a.str("type") or "").lower()
+                for a in inst.view.blocks("default_action") + inst.view.blocks("action")
+            }
+            if "authenticate-cognito" in types:
+                kinds.add(AuthKind.COGNITO)
+            elif "authenticate-oidc" in types:
+                kinds.add(AuthKind.JWT)
+            else:
+                return AuthKind.NONE
+        return kinds.pop() if len(kinds) == 1 else (AuthKind.JWT if kinds else AuthKind.NONE)
 
     def _forwards_to(self, inst: Any, group: Any) -> bool:
         for action in inst.view.blocks("default_action") + inst.view.blocks("action"):

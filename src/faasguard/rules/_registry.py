@@ -103,7 +103,7 @@ def get_rule(rule_id: str) -> Rule:
 
 
 def _load_rule_modules() -> None:
-    from faasguard.rules import deploy, iam, inputs, secrets, triggers  # noqa: F401
+    from faasguard.rules import crypto, deploy, iam, inputs, limits, secrets, triggers  # noqa: F401
 
 
 def run_rules(inventory: Inventory, *, enabled: Iterable[str] | None = None) -> Iterator[Finding]:
