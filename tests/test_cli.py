@@ -89,3 +89,15 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc.startswith("## FG202: Function URL without authentication")
     assert "How to fix" in doc and "AWS_IAM" in doc
     assert main(["explain", "FG999"]) == 2
+
+
+def test_layer_build_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import zipfile
+
+    out = tmp_path / "layer.zip"
+    assert main(["layer", "build", "--output", str(out)]) == 0
+    names = zipfile.ZipFile(out).namelist()
+    assert "python/faasguard/runtime/__init__.py" in names
+    assert not any(n.startswith("python/faasguard/inventory") for n in names)
+    assert out.stat().st_size <= 1_048_576
+    assert main(["layer", "build", "--output", str(out), "--with", "no-such-package"]) == 2

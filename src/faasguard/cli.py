@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or fatal error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -67,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--format", choices=("json",), default="json")
     inv.add_argument("--output", "-o", metavar="FILE")
 
+    layer = sub.add_parser("layer", help="package the runtime guard as a Lambda layer")
+    layer_sub = layer.add_subparsers(dest="layer_command", metavar="ACTION")
+    build = layer_sub.add_parser("build", help="write a layer zip holding only faasguard.runtime")
+    build.add_argument("--output", "-o", default="faasguard-runtime.zip", metavar="PATH")
+    build.add_argument(
+        "--with",
+        dest="extras",
+        action="append",
+        default=[],
+        metavar="PACKAGE",
+        help="vendor an optional pure-Python extra (e.g. fastjsonschema) into the layer",
+    )
+
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     explain = sub.add_parser("explain", help="print the documentation of one rule")
@@ -119,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scan(args)
         if args.command == "inventory":
             return _inventory(args)
+        if args.command == "layer" and getattr(args, "layer_command", None) == "build":
+            return _layer_build(args)
         if args.command == "rules":
             return _rules(args.format)
         if args.command == "explain":
@@ -253,7 +269,8 @@ def _scan(args: argparse.Namespace) -> int:
         rules=tuple(rules),
         suppressed=tuple(hidden),
     )
-    _write(render(report, args.format, view=args.view), args.output)
+    color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    _write(render(report, args.format, view=args.view, color=color), args.output)
     return EXIT_FINDINGS if report.gating else EXIT_CLEAN
 
 
@@ -295,6 +312,17 @@ def _write(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _layer_build(args: argparse.Namespace) -> int:
+    from faasguard.layer import LayerError, build_layer
+
+    try:
+        path = build_layer(Path(args.output), extras=args.extras)
+    except LayerError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"faasguard: wrote {path} ({path.stat().st_size:,} bytes)")
+    return EXIT_CLEAN
 
 
 def _rules(fmt: str = "text") -> int:

@@ -20,6 +20,7 @@ from faasguard.model import (
     Function,
     Inventory,
     Location,
+    Resource,
     Trigger,
     TriggerKind,
 )
@@ -83,25 +84,9 @@ def exposure_of(fn: Function) -> tuple[Exposure, Trigger | None]:
 
 
 def privilege_of(fn: Function) -> str:
-    try:
-        from faasguard.rules._privilege import privilege_of as role_privilege
-    except ImportError:  # pragma: no cover - until the IAM access-level table lands
-        return _coarse_privilege(fn)
+    from faasguard.rules._privilege import privilege_of as role_privilege
+
     return role_privilege(fn.role)
-
-
-def _coarse_privilege(fn: Function) -> str:
-    if fn.role is None:
-        return "none"
-    actions = [a for s in fn.role.statements if s.allows for a in s.actions]
-    if "*" in actions or any(a.lower().startswith("iam:") for a in actions):
-        return "admin"
-    if any(not p.expanded for p in fn.role.policies):
-        return "unknown"
-    readonly = ("get", "list", "describe", "batchget", "query", "scan", "select")
-    if any(not a.partition(":")[2].lower().startswith(readonly) for a in actions):
-        return "write"
-    return "read" if actions else "none"
 
 
 def describe_entry(trig: Trigger) -> str:
@@ -142,7 +127,9 @@ def _strongest_grant(fn: Function) -> tuple[str, Location] | None:
     return (best[1], best[2]) if best else None
 
 
-def reach_of(fn: Function, inventory: Inventory) -> Reach:
+def reach_of(
+    fn: Function, inventory: Inventory, resources: dict[str, Resource] | None = None
+) -> Reach:
     exposure, entry = exposure_of(fn)
     chain: list[tuple[str, Location]] = []
     if entry is not None:
@@ -152,7 +139,7 @@ def reach_of(fn: Function, inventory: Inventory) -> Reach:
         grant = _strongest_grant(fn)
         label = f"role {fn.role.name}" + (f" with {grant[0]}" if grant else "")
         chain.append((label, grant[1] if grant else fn.role.location))
-    by_name = {r.name: r for r in inventory.resources}
+    by_name = resources if resources is not None else {r.name: r for r in inventory.resources}
     for name in fn.reachable[:3]:
         res = by_name.get(name)
         if res is not None and res.kind != "lambda-function" and res.kind != "iam-role":
@@ -160,21 +147,48 @@ def reach_of(fn: Function, inventory: Inventory) -> Reach:
     return Reach(fn, exposure, privilege_of(fn), entry, tuple(chain))
 
 
-def chain_text(chain: Iterable[tuple[str, Location]]) -> str:
-    return " → ".join(label for label, _ in chain)
+def reaches_of(inventory: Inventory) -> dict[str, Reach]:
+    """The reach of every function, keyed by :attr:`Function.id`, computed once per inventory."""
+    cached = _CACHE.get(id(inventory))
+    if cached is not None and cached[0] is inventory:
+        return cached[1]
+    resources = {r.name: r for r in inventory.resources}
+    reaches = {fn.id: reach_of(fn, inventory, resources) for fn in inventory.functions}
+    _CACHE.clear()
+    _CACHE[id(inventory)] = (inventory, reaches)
+    return reaches
+
+
+_CACHE: dict[int, tuple[Inventory, dict[str, Reach]]] = {}
 
 
 def rank(findings: Iterable[Finding], inventory: Inventory) -> list[Finding]:
     """Findings with exposure, privilege, chain and rank filled in, most urgent first."""
-    reaches = {fn.name: reach_of(fn, inventory) for fn in inventory.functions}
-    ranked = [_with_reach(f, reaches) for f in findings]
+    by_name: dict[str, list[Reach]] = {}
+    for reach in reaches_of(inventory).values():
+        by_name.setdefault(reach.function.name, []).append(reach)
+    ranked = [_with_reach(f, by_name) for f in findings]
     ranked.sort(key=lambda f: (-f.rank, -f.severity, f.location.file, f.location.line, f.rule_id))
     return ranked
 
 
-def _with_reach(finding: Finding, reaches: dict[str, Reach]) -> Finding:
-    users = finding.evidence.get("functions") or ([finding.function] if finding.function else [])
-    known = [reaches[name] for name in users if name in reaches]
+def _about(finding: Finding, by_name: dict[str, list[Reach]]) -> list[Reach]:
+    """The functions a finding is about (names are not unique across a tree)."""
+    names = finding.evidence.get("functions") or ([finding.function] if finding.function else [])
+    pinned = {loc for what, loc in finding.related if what.startswith("function")}
+    out: list[Reach] = []
+    for name in names:
+        candidates = by_name.get(name, [])
+        if len(candidates) > 1:
+            exact = [r for r in candidates if r.function.location in pinned]
+            same_file = [r for r in candidates if r.function.location.file == finding.location.file]
+            candidates = exact or same_file or candidates
+        out.extend(candidates)
+    return out
+
+
+def _with_reach(finding: Finding, by_name: dict[str, list[Reach]]) -> Finding:
+    known = _about(finding, by_name)
     severity = SEVERITY_WEIGHT[int(finding.severity)]
     if not known:
         return dataclasses.replace(finding, rank=severity * 6)
@@ -186,3 +200,7 @@ def _with_reach(finding: Finding, reaches: dict[str, Reach]) -> Finding:
         chain=worst.chain,
         rank=severity * worst.weight,
     )
+
+
+def chain_text(chain: Iterable[tuple[str, Location]]) -> str:
+    return " → ".join(label for label, _ in chain)

@@ -42,7 +42,7 @@ class Report:
         return {s.label: counts.get(s.label, 0) for s in sorted(Severity, reverse=True)}
 
 
-def render(report: Report, fmt: str, *, view: str = "findings") -> str:
+def render(report: Report, fmt: str, *, view: str = "findings", color: bool = False) -> str:
     if fmt == "json":
         from faasguard.report.json_format import render_json
 
@@ -54,5 +54,7 @@ def render(report: Report, fmt: str, *, view: str = "findings") -> str:
     if fmt == "text":
         from faasguard.report.text import render_functions, render_text
 
-        return render_functions(report) if view == "functions" else render_text(report)
+        if view == "functions":
+            return render_functions(report, color=color)
+        return render_text(report, color=color)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from faasguard.model import Finding, Location, Severity
@@ -155,4 +154,6 @@ def _root_uri(root: str) -> str:
 
 
 def render_sarif(report: Report) -> str:
-    return json.dumps(sarif_dict(report), indent=2, ensure_ascii=False) + "\n"
+    from faasguard.report.json_format import PRETTY_MAX, dumps
+
+    return dumps(sarif_dict(report), pretty=len(report.findings) <= PRETTY_MAX) + "\n"

@@ -7,18 +7,9 @@ from collections import defaultdict
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from faasguard.model import Finding, Severity
 from faasguard.report import Report
-
-_STYLE = {
-    Severity.CRITICAL: "bold white on red",
-    Severity.HIGH: "bold red",
-    Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan",
-    Severity.INFO: "dim",
-}
 
 
 def render_functions(report: Report, *, width: int = 110, color: bool = False) -> str:
@@ -48,33 +39,43 @@ def render_functions(report: Report, *, width: int = 110, color: bool = False) -
     return buffer.getvalue()
 
 
+_ANSI = {
+    Severity.CRITICAL: "\x1b[1;37;41m",
+    Severity.HIGH: "\x1b[1;31m",
+    Severity.MEDIUM: "\x1b[33m",
+    Severity.LOW: "\x1b[36m",
+    Severity.INFO: "\x1b[2m",
+}
+_RESET, _BOLD, _DIM, _MAGENTA = "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[35m"
+
+
 def render_text(report: Report, *, width: int = 110, color: bool = False) -> str:
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        highlight=False,
-        soft_wrap=False,
-    )
+    """Findings grouped by function, most urgent first (plain strings: thousands of findings
+    render in milliseconds), then the summary table."""
+
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
         groups[f.function or f.location.file].append(f)
+    lines: list[str] = []
     for owner in sorted(groups, key=lambda k: -max(f.rank for f in groups[k])):
-        console.print(Text(owner, style="bold underline"))
+        lines.append(paint(owner, _BOLD))
         for f in sorted(groups[owner], key=lambda f: (-f.rank, -f.severity, f.location)):
-            line = Text("  ")
-            line.append(f"{f.severity.label.upper():8}", style=_STYLE[f.severity])
-            line.append(f" {f.rule_id} ", style="bold")
-            line.append(f.message)
-            console.print(line)
-            where = f"           at {f.location}" + ("  [advice]" if f.advice else "")
-            console.print(Text(where, style="dim"))
+            label = paint(f"{f.severity.label.upper():8}", _ANSI[f.severity])
+            lines.append(f"  {label} {paint(f.rule_id, _BOLD)} {f.message}")
+            advice = "  [advice]" if f.advice else ""
+            lines.append(paint(f"           at {f.location}{advice}", _DIM))
             if f.chain and f.exposure in ("public-unauthenticated", "unknown"):
                 chain = " → ".join(what.removeprefix("entry: ") for what, _ in f.chain)
-                console.print(Text(f"           path: {chain}", style="magenta"))
-        console.print()
+                lines.append(paint(f"           path: {chain}", _MAGENTA))
+        lines.append("")
+    buffer = io.StringIO()
+    buffer.write("\n".join(lines) + ("\n" if lines else ""))
+    console = Console(
+        file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False
+    )
     _summary(console, report)
     return buffer.getvalue()
 

@@ -1,0 +1,54 @@
+"""A soft deadline: interrupt the handler shortly before the platform would kill the instance.
+
+Uses a real-time interval timer (SIGALRM), so it works only in the main thread of a POSIX
+process, which is where Lambda runs handlers. Elsewhere the handler simply runs unbounded.
+"""
+
+from __future__ import annotations
+
+import _signal  # the C module: signal.signal() adds ~1 µs of enum conversion per call
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+class DeadlineExceeded(Exception):
+    """Raised inside the handler when the soft deadline passes."""
+
+
+def remaining_ms(context: object) -> int | None:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    if getter is None:
+        return None
+    try:
+        remaining = getter()
+    except Exception:
+        return None
+    return remaining if isinstance(remaining, int | float) else None
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise DeadlineExceeded()
+
+
+def run_with_deadline(call: Callable[[], Any], context: object, margin_ms: int) -> Any:
+    """Run `call`; raise DeadlineExceeded `margin_ms` before the context's remaining time ends."""
+    remaining = remaining_ms(context)
+    usable = (
+        remaining is not None
+        and margin_ms > 0
+        and hasattr(_signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        return call()
+    budget = (remaining - margin_ms) / 1000.0  # type: ignore[operator]
+    if budget <= 0:
+        raise DeadlineExceeded()
+    previous = _signal.signal(_signal.SIGALRM, _on_alarm)
+    _signal.setitimer(_signal.ITIMER_REAL, budget)
+    try:
+        return call()
+    finally:
+        _signal.setitimer(_signal.ITIMER_REAL, 0)
+        _signal.signal(_signal.SIGALRM, previous)

@@ -1,0 +1,82 @@
+"""Hard size limits, checked on raw text before parsing wherever a cheap bound allows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ._problems import Rejection
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Upper bounds on what a request or message may hold; exceeding one gives a 413."""
+
+    max_body_bytes: int = 1_048_576
+    max_depth: int = 32
+    max_keys: int = 2_000
+    max_string_length: int = 65_536
+    max_array_length: int = 10_000
+    max_headers: int = 100
+    max_query_params: int = 100
+
+
+def too_large(limit: str) -> Rejection:
+    return Rejection(413, "limit", [{"field": "", "rule": limit}])
+
+
+def check_body_bytes(size: int, limits: Limits) -> None:
+    if size > limits.max_body_bytes:
+        raise too_large("max_body_bytes")
+
+
+def base64_decoded_size(text: str) -> int:
+    """Decoded size of a base64 string, known before decoding it."""
+    return len(text) * 3 // 4
+
+
+def parse_json(text: str, limits: Limits) -> object:
+    """json.loads with limits: C-speed upper bounds first, an exact walk only when they may bite."""
+    opening = text.count("{") + text.count("[")
+    needs_walk = (
+        opening > limits.max_depth
+        or text.count(":") > limits.max_keys
+        or text.count(",") >= limits.max_array_length
+        or len(text) > limits.max_string_length
+    )
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise too_large("max_depth") from None
+    except ValueError:
+        raise Rejection(400, "malformed", [{"field": "body", "rule": "json"}]) from None
+    if needs_walk:
+        check_structure(value, limits)
+    return value
+
+
+def check_structure(value: object, limits: Limits) -> None:
+    """Exact depth / key / string / array checks on an already parsed JSON-like value."""
+    keys = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if len(item) > limits.max_string_length:
+                raise too_large("max_string_length")
+            continue
+        if isinstance(item, dict):
+            keys += len(item)
+            if keys > limits.max_keys:
+                raise too_large("max_keys")
+            children: list[object] = list(item.keys())
+            children.extend(item.values())
+        elif isinstance(item, list):
+            if len(item) > limits.max_array_length:
+                raise too_large("max_array_length")
+            children = item
+        else:
+            continue
+        if depth > limits.max_depth:
+            raise too_large("max_depth")
+        stack.extend((child, depth + 1) for child in children)

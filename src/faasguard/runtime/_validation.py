@@ -1,0 +1,85 @@
+"""Schema validation compiled once: JSON Schema through fastjsonschema, or a pydantic model.
+
+Errors are reduced to a field path and the violated keyword; validator messages (which may quote
+the input, e.g. unexpected property names) are never passed on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._problems import Rejection, join_path
+
+Validator = Callable[[object], None]
+
+MISSING_FASTJSONSCHEMA = (
+    "faasguard.runtime: a JSON Schema needs the 'fastjsonschema' package, which is not installed. "
+    "Install it (pip install fastjsonschema) or add it to your deployment package / layer "
+    "(faasguard layer build --extra fastjsonschema)."
+)
+
+
+def compile_schema(schema: dict[str, Any], root: str) -> Validator:
+    """Compile a JSON Schema once; the result raises a 400 Rejection naming `root`-based paths."""
+    if not isinstance(schema, dict):
+        raise TypeError("faasguard.runtime: a schema must be a JSON Schema object (a dict)")
+    try:
+        import fastjsonschema
+    except ImportError as error:
+        raise ImportError(MISSING_FASTJSONSCHEMA) from error
+    check = fastjsonschema.compile(schema)
+    value_error = fastjsonschema.JsonSchemaValueException
+
+    def validate(value: object) -> None:
+        try:
+            check(value)
+        except value_error as error:
+            field = _field(root, value, list(error.path or [])[1:])
+            errors = [{"field": field, "rule": str(error.rule)}]
+            raise Rejection(400, "validation", errors) from None
+
+    return validate
+
+
+def _field(root: str, value: object, path: list[object]) -> str:
+    """Rebuild a field path, telling list indexes from numeric-looking keys by the instance."""
+    segments: list[object] = []
+    current = value
+    for step in path:
+        if isinstance(current, list):
+            try:
+                index = int(str(step))
+            except ValueError:
+                break
+            segments.append(index)
+            current = current[index] if 0 <= index < len(current) else None
+        else:
+            segments.append(step)
+            current = current.get(step) if isinstance(current, dict) else None
+    return join_path(root, segments)
+
+
+def compile_model(model: type) -> Validator:
+    """A pydantic v2 model (or anything with model_validate) as a body validator."""
+    validate_model = getattr(model, "model_validate", None)
+    if validate_model is None:
+        raise TypeError("faasguard.runtime: model must be a pydantic v2 BaseModel subclass")
+
+    def validate(value: object) -> None:
+        try:
+            validate_model(value)
+        except ValueError as error:
+            errors = getattr(error, "errors", None)
+            if errors is None:
+                raise
+            raise Rejection(400, "validation", _pydantic_errors(errors())) from None
+
+    return validate
+
+
+def _pydantic_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {"field": join_path("body", list(item.get("loc", ()))), "rule": str(item.get("type", ""))}
+        for item in errors
+    ]

@@ -1,0 +1,218 @@
+"""Injection detection engine: ``scan`` a string, ``scan_value`` a JSON-like value.
+
+Own engine, standard library only. Every input is checked as given and in its fully decoded
+form (URL, double URL, %u, overlong UTF-8, HTML entities, JS escapes, NFKC); strings that hold
+JSON are parsed and their values and keys checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import ModuleType
+
+from . import _cmdi, _crlf, _ldapi, _nosqli, _sqli, _ssrf, _ssti, _traversal, _xss, _xxe
+from ._decode import decoded, needs_decoding
+from ._hit import Hit
+
+__all__ = ["CATEGORIES", "Detection", "scan", "scan_value"]
+
+CATEGORIES = frozenset(
+    {"sqli", "xss", "cmdi", "traversal", "ssti", "nosqli", "xxe", "ssrf", "crlf", "ldapi"}
+)
+MAX_TEXT = 256 * 1024
+MAX_JSON_TEXT = 64 * 1024
+EXCERPT_LEN = 40
+
+_DETECTORS: tuple[tuple[str, ModuleType], ...] = (
+    ("sqli", _sqli),
+    ("xss", _xss),
+    ("cmdi", _cmdi),
+    ("traversal", _traversal),
+    ("ssti", _ssti),
+    ("nosqli", _nosqli),
+    ("xxe", _xxe),
+    ("ssrf", _ssrf),
+    ("crlf", _crlf),
+    ("ldapi", _ldapi),
+)
+# Strings made only of these characters, and without the words below, cannot carry any of the
+# attacks the detectors look for: they skip all work (the common case for real traffic).
+_QUIET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _,.@+-")
+_LOUD_NEEDLES = ("select", "by ", "true", "false", "--", "..", ".ini", "0x", "convert.")
+_LOUD_PREFIXES = (
+    "ping ",
+    "sleep ",
+    "nslookup ",
+    "curl ",
+    "wget ",
+    "whoami",
+    "uname",
+    "drop ",
+    "exec ",
+    "shutdown",
+    "declare ",
+    "insert ",
+    "delete ",
+    "update ",
+    "ifconfig",
+    "ipconfig",
+    "netstat",
+    "systeminfo",
+    "hostname",
+    "tasklist",
+    "net ",
+    "netsh ",
+    "ls -",
+    "nc -",
+    "ps -",
+    "perl -",
+    "python -",
+    "php -",
+    "reg ",
+    "sc ",
+    "wmic ",
+    "cat ",
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    category: str  # one of CATEGORIES
+    rule: str  # stable signature id, e.g. "sqli.union-select"
+    confidence: float  # 0.0-1.0
+    excerpt: str  # <= 40 chars around the match, control chars escaped
+
+
+def _excerpt(text: str, hit: Hit) -> str:
+    start = max(hit.start - 8, 0)
+    window = text[start : max(hit.end, start + 1) + 4][: EXCERPT_LEN * 2]
+    window = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", window)
+    return window[:EXCERPT_LEN]
+
+
+def _is_quiet(text: str, chars: frozenset[str]) -> bool:
+    if not chars <= _QUIET_CHARS:
+        return False
+    low = text.lower()
+    return not any(n in low for n in _LOUD_NEEDLES) and not low.lstrip().startswith(_LOUD_PREFIXES)
+
+
+def _detect_form(
+    form: str, chars: frozenset[str], wanted: frozenset[str] | None, found: dict[str, Detection]
+) -> None:
+    low = form.lower()
+    for category, module in _DETECTORS:
+        if wanted is not None and category not in wanted:
+            continue
+        if not module.gate(low, chars):
+            continue
+        for hit in module.detect(form, low):
+            old = found.get(hit.rule)
+            if old is None or old.confidence < hit.confidence:
+                found[hit.rule] = Detection(category, hit.rule, hit.confidence, _excerpt(form, hit))
+
+
+def _json_payload(text: str) -> object | None:
+    stripped = text.strip()
+    if len(stripped) < 2 or len(stripped) > MAX_JSON_TEXT:
+        return None
+    if (stripped[0], stripped[-1]) not in (("{", "}"), ("[", "]")):
+        return None
+    import json
+
+    try:
+        return json.loads(stripped)
+    except (ValueError, RecursionError):
+        return None
+
+
+def scan(text: str, *, categories: frozenset[str] | None = None) -> list[Detection]:
+    """Detections in text, strongest first; an empty list means clean."""
+    return _scan(text, categories, json_depth=0)
+
+
+def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list[Detection]:
+    if not text:
+        return []
+    text = text[:MAX_TEXT]
+    chars = frozenset(text)
+    if _is_quiet(text, chars):
+        return []
+    if json_depth < 2:
+        payload = _json_payload(text)
+        if payload is not None:
+            pairs = _walk(payload, "", categories, 1000, json_depth + 1)
+            return _strongest(det for _, det in pairs)
+    found: dict[str, Detection] = {}
+    _detect_form(text, chars, categories, found)
+    if needs_decoding(text):
+        plain = decoded(text)
+        if plain != text:
+            plain_chars = frozenset(plain)
+            if not _is_quiet(plain, plain_chars):
+                _detect_form(plain, plain_chars, categories, found)
+    return _strongest(found.values())
+
+
+def _strongest(detections: Iterable[Detection]) -> list[Detection]:
+    best: dict[str, Detection] = {}
+    for det in detections:
+        old = best.get(det.rule)
+        if old is None or old.confidence < det.confidence:
+            best[det.rule] = det
+    return sorted(best.values(), key=lambda d: (-d.confidence, d.rule))
+
+
+def scan_value(
+    value: object, *, categories: frozenset[str] | None = None, max_strings: int = 1000
+) -> list[tuple[str, Detection]]:
+    """Detections in every string (and mapping key) of a JSON-like value, with field paths."""
+    return _walk(value, "", categories, max_strings, json_depth=0)
+
+
+def _child(path: str, key: object) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def _operator_key(key: str) -> bool:
+    return key[:1] == "$" and key[1:] in _nosqli.OPERATORS
+
+
+def _walk(
+    value: object,
+    path: str,
+    categories: frozenset[str] | None,
+    max_strings: int,
+    json_depth: int,
+) -> list[tuple[str, Detection]]:
+    out: list[tuple[str, Detection]] = []
+    want_nosqli = categories is None or "nosqli" in categories
+    budget = max_strings
+    stack: list[tuple[str, object, int]] = [(path, value, 0)]
+    while stack and budget > 0:
+        where, item, depth = stack.pop()
+        if isinstance(item, str):
+            budget -= 1
+            out.extend((where, d) for d in _scan(item, categories, json_depth))
+        elif depth >= 64:
+            continue
+        elif isinstance(item, dict):
+            for key, sub in reversed(list(item.items())):
+                child = _child(where, key)
+                if isinstance(key, str):
+                    if want_nosqli and _operator_key(key):
+                        det = Detection("nosqli", "nosqli.operator-key", 0.9, key[:EXCERPT_LEN])
+                        out.append((child, det))
+                    elif not key.isidentifier():
+                        budget -= 1
+                        out.extend((child, d) for d in _scan(key, categories, json_depth))
+                stack.append((child, sub, depth + 1))
+        elif isinstance(item, (list, tuple)):
+            for i in range(len(item) - 1, -1, -1):
+                stack.append((_child(where, i), item[i], depth + 1))
+    return out

@@ -1,0 +1,195 @@
+"""OS command injection: shell metacharacters followed by a command, and shell-only syntax."""
+
+from __future__ import annotations
+
+import re
+
+from ._hit import Hit, has_any
+
+_COMMANDS = (
+    "id|whoami|uname|hostname|cat|tac|head|tail|more|less|nl|ls|dir|pwd|ping|nc|ncat|netcat|"
+    "curl|wget|fetch|sleep|timeout|bash|sh|zsh|ksh|csh|dash|busybox|python[23]?|perl|php|ruby|"
+    "node|lua|nslookup|dig|host|echo|printf|type|ifconfig|ipconfig|netstat|ss|net|ver|"
+    "systeminfo|tasklist|taskkill|powershell|pwsh|cmd|certutil|bitsadmin|rm|del|chmod|chown|"
+    "touch|cp|mv|mkdir|tftp|telnet|ftp|ssh|scp|xterm|env|set|export|kill|pkill|ps|find|grep|"
+    "awk|sed|xargs|base64|openssl|nohup|crontab|reboot|shutdown|mkfifo|mknod|sudo|su|"
+    "useradd|passwd|wmic|reg|regsvr32|rundll32|mshta|cscript|wscript|start|call|eval|exec|"
+    "system|uptime|w|who|last|route|arp|traceroute|tracert|whois|lwp-download|java|gcc|sysinfo|"
+    "which|getuid|phpversion"
+)
+_SEP = r"(?:;|&&?|\|\|?|\n|\r|`|\$\(|%0a|%0d|\\n)"
+_PATH_CMD = r"(?:/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.-]+|c:\\windows\\[\w\\.]+)"
+# separator, optional quotes/spaces, then a command word ending at a word boundary
+_AFTER_SEP = re.compile(
+    _SEP + r"[\s\"'(){}<>]{0,8}(?:" + _PATH_CMD + r"|(?:" + _COMMANDS + r")(?![\w.:=/-]))"
+    r"(?P<arg>[ \t]+[^\s;|&]{0,64})?",
+    re.I,
+)
+_SUBSHELL = re.compile(
+    r"\$\(\s*[a-z/]|`\s*[a-z/][^`]{0,200}`|\$\{IFS\}|\$IFS\b|\$\{[a-z_]+:\d", re.I
+)
+_SHELLSHOCK = re.compile(r"\(\s*\)\s*\{\s*:\s*;\s*\}\s*;|\(\s*\)\s*\{\s*_\s*;\s*\}", re.I)
+_BRACE = re.compile(r"\{(?:" + _COMMANDS + r"),[^\s}]{1,80}\}", re.I)
+_REDIRECT = re.compile(
+    r"/dev/(?:tcp|udp)/|>\s*/(?:tmp|dev|var|etc)/|<\(\s*\w|\s2>&1|"
+    r"[\"']\s*>>?\s*[\w./-]{1,80}\.(?:php\d?|jsp|aspx?|sh|py|pl|cgi|phtml)\b",
+    re.I,
+)
+_CODE_EXEC = re.compile(
+    r"\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|os\.system|"
+    r"os\.popen|subprocess\.\w+|runtime\.getruntime\(\)\.exec|child_process|"
+    r"assert|eval)\s*\(\s*[\"'`$]",
+    re.I,
+)
+_SSI = re.compile(r"<!--\s*#\s*(?:exec|include|echo|config)\b", re.I)
+_BARE = re.compile(
+    r"^\s*(?:" + _PATH_CMD + r"|cat|type|more|ping|nc|ncat|curl|wget|sleep|ls|dir|id|whoami|"
+    r"uname|nslookup|powershell|cmd(?:\.exe)?|bash|sh)(?:\s+-{1,2}[a-z]+(?:\s+\S+)?)*\s+"
+    r"(?P<arg>\S[^;|&]{0,120})$",
+    re.I,
+)
+# a command line with an option: "ls -l /tmp", "ipconfig /all", "nc -lvvp 4444 -e /bin/sh"
+_WITH_OPTION = re.compile(
+    r"(?:^|[;&|`\n]\s*)(?:ls|cat|nc|ncat|netcat|ping|curl|wget|perl|python[23]?|ruby|php|bash|sh|"
+    r"ipconfig|ifconfig|netstat|nslookup|uname|id|ps|find|chmod|powershell|cmd|certutil|"
+    r"systeminfo|tasklist)(?:\.exe)?\s+(?:-{1,2}[a-z]{1,12}|/[a-z?]{1,8})(?:\s|$)",
+    re.I,
+)
+_WINDOWS_ADMIN = re.compile(
+    r"(?:^|[;&|`\n]\s*)(?:net\s+(?:user|localgroup|view|share|use|start|stop|session|group)\b|"
+    r"netsh\s+\w+|reg\s+(?:add|query|delete)\b|sc\s+(?:create|config|start)\b|"
+    r"wmic\s+\w+|schtasks\s+/)",
+    re.I,
+)
+_TOOL_ALONE = re.compile(
+    r"^\s*(?:ifconfig|ipconfig|netstat|whoami|systeminfo|uname|hostname|tasklist|"
+    r"which\s+(?:curl|wget|nc|netcat|ncat|gcc|cc|perl|python[23]?|ruby|php|bash|sh|socat))\s*$",
+    re.I,
+)
+_PHP = re.compile(
+    r"<\?(?:php|=)|\$_(?:get|post|request|cookie|server|files)\s*\[|"
+    r"\bphpinfo\s*\(\s*\)",
+    re.I,
+)
+_SUSPICIOUS_ARG = re.compile(
+    r"/etc/|/proc/|/bin/|c:\\|%systemroot%|\\windows\\|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|"
+    r"https?://|^-[a-z]|\$\w|\b\d+\s*$",
+    re.I,
+)
+_WIN_ENV = re.compile(r"%(?:systemroot|windir|comspec|programfiles|userprofile|temp)%", re.I)
+
+
+_SEPARATORS = (";", "|", "&", "\n", "\r", "`", "$(", "%0a", "%0d", "\\n")
+# (rule, confidence, pattern, substrings one of which the pattern cannot match without)
+_SIGNATURES = (
+    ("cmdi.subshell", 0.85, _SUBSHELL, ("$(", "`", "$ifs", "${")),
+    ("cmdi.shellshock", 0.95, _SHELLSHOCK, ("{",)),
+    ("cmdi.brace-expansion", 0.85, _BRACE, ("{",)),
+    ("cmdi.redirection", 0.75, _REDIRECT, ("/dev/", ">", "<(")),
+    (
+        "cmdi.code-exec",
+        0.85,
+        _CODE_EXEC,
+        ("exec", "system", "passthru", "popen", "eval", "assert", "child_process", "getruntime"),
+    ),
+    ("cmdi.ssi", 0.9, _SSI, ("<!--",)),
+    ("cmdi.windows-env", 0.7, _WIN_ENV, ("%",)),
+    ("cmdi.command-option", 0.75, _WITH_OPTION, (" -", " /")),
+    ("cmdi.windows-admin", 0.8, _WINDOWS_ADMIN, ("net", "reg ", "sc ", "wmic", "schtasks")),
+    ("cmdi.php-code", 0.8, _PHP, ("<?", "$_", "phpinfo")),
+    (
+        "cmdi.tool-name",
+        0.6,
+        _TOOL_ALONE,
+        ("config", "netstat", "whoami", "systeminfo", "uname", "hostname", "tasklist", "which"),
+    ),
+)
+
+
+def detect(text: str, low: str) -> list[Hit]:
+    hits: list[Hit] = []
+    if has_any(low, _SEPARATORS):
+        m = _AFTER_SEP.search(text)
+        if (m is None or not _plausible(m)) and ("'" in text or '"' in text):
+            m = _AFTER_SEP.search(text.replace("'", "").replace('"', ""))
+        if m and _plausible(m):
+            hits.append(Hit("cmdi.separator-command", 0.9, m.start(), m.end()))
+    for rule, conf, pattern, needles in _SIGNATURES:
+        if not has_any(low, needles):
+            continue
+        found = pattern.search(text)
+        if found:
+            hits.append(Hit(rule, conf, found.start(), found.end()))
+    if not hits:
+        m = _BARE.match(text)
+        if m and _SUSPICIOUS_ARG.search(m.group("arg")):
+            hits.append(Hit("cmdi.command-line", 0.7, m.start(), m.end()))
+    return hits
+
+
+def _plausible(m: re.Match[str]) -> bool:
+    """'&' and ';' are common in prose and query strings: need the command to look like one."""
+    sep = m.group()[:1]
+    word_end = m.end() if m.group("arg") is None else m.start("arg")
+    if sep in "`$%\\" or m.group()[:2] in ("&&", "||"):
+        return True
+    if sep in "\r\n":
+        return "/" in m.group() or _suspicious(m.group("arg"))
+    tail = m.string[word_end : word_end + 1]
+    if tail in ("", "\n", ";", "|", "&", "`", "'", '"', ")"):
+        return True
+    return _suspicious(m.group("arg"))
+
+
+def _suspicious(arg: str | None) -> bool:
+    return arg is not None and _SUSPICIOUS_ARG.search(arg.strip()) is not None
+
+
+_SHELL_CHARS = frozenset(";|&\n\r`$<>{(%\\")
+_BARE_PREFIXES = (
+    "/",
+    "c:",
+    "cat",
+    "type",
+    "more",
+    "ping",
+    "nc",
+    "ncat",
+    "curl",
+    "wget",
+    "sleep",
+    "ls",
+    "dir",
+    "id",
+    "whoami",
+    "uname",
+    "nslookup",
+    "powershell",
+    "cmd",
+    "bash",
+    "sh",
+    "ifconfig",
+    "ipconfig",
+    "netstat",
+    "net",
+    "perl",
+    "python",
+    "ruby",
+    "php",
+    "ps",
+    "find",
+    "chmod",
+    "certutil",
+    "systeminfo",
+    "tasklist",
+    "hostname",
+    "reg ",
+    "sc ",
+    "wmic",
+    "schtasks",
+    "echo",
+)
+
+
+def gate(low: str, chars: frozenset[str]) -> bool:
+    return not _SHELL_CHARS.isdisjoint(chars) or low.lstrip().startswith(_BARE_PREFIXES)

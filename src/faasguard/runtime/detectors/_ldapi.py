@@ -1,0 +1,31 @@
+"""LDAP filter injection: filter syntax that closes the intended filter and opens new ones."""
+
+from __future__ import annotations
+
+import re
+
+from ._hit import Hit
+
+_ATTR = r"[a-z][\w.;-]{0,40}"
+_FILTER = re.compile(
+    r"\)\s*\(\s*[|&!]|\(\s*[|&!]\s*\(\s*" + _ATTR + r"\s*[~<>:]?=|"
+    r"\*\s*\)\s*\(|\)\s*\(\s*" + _ATTR + r"\s*[~<>]?=|"
+    r"\(\s*" + _ATTR + r"\s*=\s*\*\s*\)|^\s*\*\s*\)+\s*(?:\x00|$)|\(\s*[|&]\s*\)",
+    re.I,
+)
+_EXTENSIBLE_MATCH = re.compile(_ATTR + r":\d+(?:\.\d+){2,}:=", re.I)
+
+
+def detect(text: str, low: str) -> list[Hit]:
+    m = _FILTER.search(text) or (":=" in text and _EXTENSIBLE_MATCH.search(text))
+    if m:
+        return [Hit("ldapi.filter-injection", 0.8, m.start(), m.end())]
+    return []
+
+
+_FILTER_CHARS = frozenset("=*|&!")
+
+
+def gate(low: str, chars: frozenset[str]) -> bool:
+    parens = "(" in chars or ")" in chars
+    return (parens and not _FILTER_CHARS.isdisjoint(chars)) or ":=" in low

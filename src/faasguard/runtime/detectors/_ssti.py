@@ -1,0 +1,52 @@
+"""Server-side template injection: template delimiters around expressions, sandbox escapes."""
+
+from __future__ import annotations
+
+import re
+
+from ._hit import Hit
+
+_EXPR = r"[^{}]{0,300}"
+_DELIMITED = re.compile(
+    r"\{\{(?P<a>" + _EXPR + r")\}\}|\$\{(?P<b>" + _EXPR + r")\}|<%=?(?P<c>[^%]{0,300})%>|"
+    r"#\{(?P<d>" + _EXPR + r")\}|\*\{(?P<e>" + _EXPR + r")\}|\{%(?P<f>[^%]{0,300})%\}|"
+    r"@\((?P<g>[^()]{0,300})\)|\[\[(?P<h>[^\[\]]{0,300})\]\]|\{\{(?P<i>" + _EXPR + r")$",
+)
+_EXPR_SIGNS = re.compile(
+    r"\d\s*[*+/-]\s*\d|\d\s*\*\s*['\"]|__\w+__|\w\s*\(|\)\s*\.|\[\s*['\"\d]|\|\s*\w|"
+    r"\w\.\w+\s*\(|['\"]\s*\.\s*\w|\bT\s*\(|\bnew\s+\w|\?new\b|#\w+\s*=|\bimport\b",
+)
+_OBJECTS = re.compile(
+    r"^\s*(?:config|request|self|settings|cycler|joiner|namespace|lipsum|url_for|"
+    r"get_flashed_messages|session|g|app|range|_self|this|class|env|application|"
+    r"Runtime|product|dump|debug)\s*(?:[.\[|]|$)",
+)
+_ESCAPES = re.compile(
+    r"__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|getattribute|"
+    r"dict|reduce|code)__|freemarker\.template\.utility|java\.lang\.(?:Runtime|"
+    r"ProcessBuilder|System|Class)|getRuntime\s*\(|\.getClass\s*\(|\.forName\s*\(|"
+    r"\{php\}|\{/php\}|\{system\b|<#assign|\[#assign|#set\s*\(\s*\$|\$class\.inspect|"
+    r"\{\{[^{}]{0,100}\|\s*(?:attr|filter|map)\s*\(|\{%\s*(?:import|include|extends|set|"
+    r"for|if|debug|exec)\b|th:(?:text|utext|fragment)|\bnew\s+java\.",
+    re.I,
+)
+
+
+def detect(text: str, low: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _DELIMITED.finditer(text):
+        body = next((g for g in m.groups() if g is not None), "")
+        if _EXPR_SIGNS.search(body) or _OBJECTS.match(body):
+            hits.append(Hit("ssti.template-expression", 0.85, m.start(), m.end()))
+            break
+    m = _ESCAPES.search(text)
+    if m:
+        hits.append(Hit("ssti.sandbox-escape", 0.9, m.start(), m.end()))
+    return hits
+
+
+_NEEDLES = ("%>", "@(", "__", "[[", "java.", "getclass", "forname", "#set", "assign", "th:")
+
+
+def gate(low: str, chars: frozenset[str]) -> bool:
+    return "{" in chars or any(n in low for n in _NEEDLES)

@@ -1,0 +1,170 @@
+"""Cross-site scripting: tags, event handlers, script URLs and JS sinks in decoded text."""
+
+from __future__ import annotations
+
+import re
+
+from ._hit import Hit, has_any
+
+_SCRIPT_TAG = re.compile(r"<\s*/?\s*script\b|<\s*/\s*script\s*>", re.I)
+_DANGEROUS_TAG = re.compile(
+    r"<\s*(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|"
+    r"svg|math|template|portal|marquee|animate|set|handler|listener|style|form|xss|"
+    r"bgsound|layer|ilayer|vmlframe|image)\b",
+    re.I,
+)
+# A tag opener followed (within the same tag, bounded) by an on* attribute.
+_TAG_EVENT = re.compile(r"<[a-z!/?][^<>]{0,400}?[^\w<>-]on[a-z]{3,30}\s*=", re.I)
+_ANY_EVENT = re.compile(r"(?:^|[\s\"'/`;])(on[a-z]{3,30})\s*=\s*[\"'`]?\s*([a-z_$][\w$.]*)", re.I)
+_SCHEME = re.compile(
+    r"(?:java|vb|live|mocha)script:|data:\s*text/html|data:[^,]{0,60};base64", re.I
+)
+# what follows a script scheme in an attack: code, not prose ("JavaScript: Basics of ...")
+_SCRIPT_BODY = re.compile(r"[\s\x00-\x1f]{0,8}[^\s]{0,60}[(`=\[\]/;&%\\]|[^\s]")
+_SCHEME_STRIP = re.compile(r"[\s\x00-\x1f]+")
+_SINK = re.compile(
+    r"(?:^|[^\w.$])(?:alert|prompt|confirm|eval|settimeout|setinterval|"
+    r"string\.fromcharcode|document\.(?:write|cookie|domain|location)|window\.location|"
+    r"location\.(?:hash|href)|top\[|self\[|parent\[|constructor\.constructor)"
+    r"\s*(?:[(`=\[.]|\))",
+    re.I,
+)
+# alert(1), prompt`1`, (confirm)(1), find(alert), a=alert: calling the classic probes
+_PROBE_CALL = re.compile(
+    r"(?:^|[^\w.$])\(?(?:alert|prompt|confirm)\)?\s*(?:\(\s*(?:[\d'\"`/(\[]|document|window|"
+    r"string|this|top|self|location|navigator|[a-z]\))|`)"
+    r"|[(=,]\s*(?:alert|prompt|confirm|eval)\s*[),;]"
+    r"|(?:^|[^\w.$])(?:top|self|parent|window|frames|globalthis)\s*\[[^\]]{1,80}\]\s*\(",
+    re.I,
+)
+_HTML_TAG = re.compile(
+    r"<\s*/?\s*(?:a|abbr|address|area|article|aside|audio|b|bdo|blockquote|body|br|button|canvas|"
+    r"caption|center|circle|code|col|dd|del|details|dialog|div|dl|dt|em|fieldset|figure|font|"
+    r"footer|h[1-6]|head|header|hr|html|i|img|input|ins|kbd|keygen|label|legend|li|main|map|"
+    r"menu|nav|noscript|ol|optgroup|option|output|p|param|path|picture|plaintext|pre|q|rect|s|"
+    r"samp|section|select|small|source|span|strong|sub|summary|sup|table|tbody|td|textarea|"
+    r"tfoot|th|thead|title|tr|track|u|ul|var|video|xmp|feimage|doc|x|html:\w+|svg:\w+)"
+    r"(?:\s+[\w:-]{1,40}\s*=|\s*/?>)",
+    re.I,
+)
+_PI = re.compile(
+    r"<\?(?:import|xml-stylesheet|xml:namespace)|<!--\s*\[if|\bdata(?:src|fld|formatas)\s*=",
+    re.I,
+)
+_CSS = re.compile(r"expression\s*\(|-moz-binding|behavior\s*:\s*url|@import", re.I)
+_TAG_ANY = re.compile(r"<[a-z][\w:-]{0,30}[\s/>]", re.I)
+
+_EVENT_NAMES = """abort activate afterprint afterupdate animationend animationiteration
+    animationstart
+    auxclick beforeactivate beforecopy beforecut beforedeactivate beforeeditfocus beforepaste
+    beforeprint beforeunload beforeupdate begin blur bounce cellchange change click contextmenu
+    controlselect copy cut dataavailable datasetchanged datasetcomplete dblclick deactivate drag
+    dragend dragenter dragleave dragover dragstart drop end error errorupdate filterchange
+    finish focus focusin focusout hashchange help input invalid keydown keypress keyup
+    layoutcomplete load losecapture message mousedown mouseenter mouseleave mousemove mouseout
+    mouseover mouseup mousewheel move moveend movestart offline online outofsync pagehide
+    pageshow paste pause play playing popstate progress propertychange readystatechange redo
+    repeat reset resize resizeend resizestart resume reverse rowdelete rowexit rowinserted
+    rowsenter scroll search seek select selectionchange selectstart start stop storage submit
+    syncrestored timeerror toggle touchend touchmove touchstart transitionend undo unload
+    urlflip wheel pointerdown pointerup pointerover pointerenter loadstart loadend
+    canplay durationchange emptied ended loadeddata loadedmetadata ratechange seeked seeking
+    stalled suspend timeupdate volumechange waiting show cuechange formdata"""
+_EVENTS = frozenset(_EVENT_NAMES.split())
+
+
+_SIGNATURES = (
+    ("xss.script-tag", 0.95, _SCRIPT_TAG, ("script",)),
+    ("xss.tag-event-handler", 0.9, _TAG_EVENT, ("<",)),
+    ("xss.dangerous-tag", 0.75, _DANGEROUS_TAG, ("<",)),
+    ("xss.css-expression", 0.8, _CSS, ("expression", "-moz-binding", "behavior", "@import")),
+    ("xss.probe-call", 0.7, _PROBE_CALL, ("alert", "prompt", "confirm", "eval", "[")),
+    ("xss.legacy-markup", 0.7, _PI, ("<?", "<!--", "data")),
+)
+_SINK_NEEDLES = (
+    "alert",
+    "prompt",
+    "confirm",
+    "eval",
+    "settimeout",
+    "setinterval",
+    "fromcharcode",
+    "document.",
+    "location",
+    "top[",
+    "self[",
+    "parent[",
+    "constructor",
+)
+
+
+def detect(text: str, low: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for rule, conf, pattern, needles in _SIGNATURES:
+        if has_any(low, needles):
+            m = pattern.search(text)
+            if m:
+                hits.append(Hit(rule, conf, m.start(), m.end()))
+    m = _ANY_EVENT.search(text) if "on" in low and "=" in low else None
+    if m and m.group(1).lower()[2:] in _EVENTS:
+        hits.append(Hit("xss.event-handler", 0.8, m.start(1), m.end()))
+    if "script" in low or "data:" in low:
+        _script_url(text, hits)
+    if not hits and "<" in low:
+        m = _HTML_TAG.search(text)
+        if m:
+            hits.append(Hit("xss.html-tag", 0.5, m.start(), m.end()))
+    m = _SINK.search(text) if has_any(low, _SINK_NEEDLES) else None
+    if m and (hits or _breaks_out(text, m.start())):
+        hits.append(Hit("xss.js-sink", 0.7, m.start(), m.end()))
+    return hits
+
+
+def _script_url(text: str, hits: list[Hit]) -> None:
+    if ":" not in text:
+        return
+    m = _SCHEME.search(text)
+    if m is None:
+        squeezed = _SCHEME_STRIP.sub("", text)
+        if squeezed == text:
+            return
+        m = _SCHEME.search(squeezed)
+        if m is None:
+            return
+        hits.append(Hit("xss.script-url", 0.85, 0, min(len(text), 40)))
+        return
+    if _SCRIPT_BODY.match(text, m.end()):
+        hits.append(Hit("xss.script-url", 0.9, m.start(), m.end()))
+
+
+def _breaks_out(text: str, pos: int) -> bool:
+    """A JS sink counts alone when the input tries to leave a string or tag context first."""
+    head = text[:pos]
+    return any(c in head for c in "\"'`;>") or bool(_TAG_ANY.search(text))
+
+
+_BREAKERS = frozenset("\"'`;>")
+
+
+_PROBES = (
+    "alert",
+    "prompt",
+    "confirm",
+    "eval",
+    "top[",
+    "self[",
+    "parent[",
+    "window[",
+    "frames[",
+    "globalthis[",
+)
+
+
+def gate(low: str, chars: frozenset[str]) -> bool:
+    if "<" in chars or "script" in low or "data:" in low or "expression" in low:
+        return True
+    if ("(" in chars or "`" in chars) and any(p in low for p in _PROBES):
+        return True
+    if "=" in chars and "on" in low:
+        return True
+    return ("(" in chars or "`" in chars) and not _BREAKERS.isdisjoint(chars)
