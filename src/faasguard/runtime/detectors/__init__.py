@@ -14,7 +14,7 @@ from types import ModuleType
 
 from . import _cmdi, _crlf, _ldapi, _nosqli, _sqli, _ssrf, _ssti, _traversal, _xss, _xxe
 from ._decode import decoded, needs_decoding
-from ._hit import Hit
+from ._hit import Hit, has_any, lazy
 
 __all__ = ["CATEGORIES", "Detection", "scan", "scan_value"]
 
@@ -39,43 +39,13 @@ _DETECTORS: tuple[tuple[str, ModuleType], ...] = (
 )
 # Strings made only of these characters, and without the words below, cannot carry any of the
 # attacks the detectors look for: they skip all work (the common case for real traffic).
-_QUIET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _,.@+-")
+_QUIET = lazy(r"[A-Za-z0-9 _,.@+-]*")
 _LOUD_NEEDLES = ("select", "by ", "true", "false", "--", "..", ".ini", "0x", "convert.")
-_LOUD_PREFIXES = (
-    "ping ",
-    "sleep ",
-    "nslookup ",
-    "curl ",
-    "wget ",
-    "whoami",
-    "uname",
-    "drop ",
-    "exec ",
-    "shutdown",
-    "declare ",
-    "insert ",
-    "delete ",
-    "update ",
-    "ifconfig",
-    "ipconfig",
-    "netstat",
-    "systeminfo",
-    "hostname",
-    "tasklist",
-    "net ",
-    "netsh ",
-    "ls -",
-    "nc -",
-    "ps -",
-    "perl -",
-    "python -",
-    "php -",
-    "reg ",
-    "sc ",
-    "wmic ",
-    "cat ",
-)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LOUD_FIRST_WORD_LIST = """ping sleep nslookup curl wget whoami uname drop exec shutdown
+    declare insert delete update ifconfig ipconfig netstat systeminfo hostname tasklist net
+    netsh ls nc ps perl python php reg sc wmic cat which"""
+_LOUD_FIRST_WORDS = frozenset(_LOUD_FIRST_WORD_LIST.split())
+_CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +56,25 @@ class Detection:
     excerpt: str  # <= 40 chars around the match, control chars escaped
 
 
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _excerpt(text: str, hit: Hit) -> str:
     start = max(hit.start - 8, 0)
     window = text[start : max(hit.end, start + 1) + 4][: EXCERPT_LEN * 2]
-    window = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", window)
+    window = _CONTROL.sub(_escape, window)
     return window[:EXCERPT_LEN]
 
 
-def _is_quiet(text: str, chars: frozenset[str]) -> bool:
-    if not chars <= _QUIET_CHARS:
+def _is_quiet(text: str) -> bool:
+    if _QUIET.fullmatch(text) is None:
         return False
     low = text.lower()
-    return not any(n in low for n in _LOUD_NEEDLES) and not low.lstrip().startswith(_LOUD_PREFIXES)
+    if has_any(low, _LOUD_NEEDLES):
+        return False
+    return low.lstrip().partition(" ")[0] not in _LOUD_FIRST_WORDS
 
 
 def _detect_form(
@@ -138,8 +115,7 @@ def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list
     if not text:
         return []
     text = text[:MAX_TEXT]
-    chars = frozenset(text)
-    if _is_quiet(text, chars):
+    if _is_quiet(text):
         return []
     if json_depth < 2:
         payload = _json_payload(text)
@@ -147,13 +123,11 @@ def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list
             pairs = _walk(payload, "", categories, 1000, json_depth + 1)
             return _strongest(det for _, det in pairs)
     found: dict[str, Detection] = {}
-    _detect_form(text, chars, categories, found)
+    _detect_form(text, frozenset(text), categories, found)
     if needs_decoding(text):
         plain = decoded(text)
-        if plain != text:
-            plain_chars = frozenset(plain)
-            if not _is_quiet(plain, plain_chars):
-                _detect_form(plain, plain_chars, categories, found)
+        if plain != text and not _is_quiet(plain):
+            _detect_form(plain, frozenset(plain), categories, found)
     return _strongest(found.values())
 
 

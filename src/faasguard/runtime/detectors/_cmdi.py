@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any
+from ._hit import Hit, has_any, lazy
 
 _COMMANDS = (
     "id|whoami|uname|hostname|cat|tac|head|tail|more|less|nl|ls|dir|pwd|ping|nc|ncat|netcat|"
@@ -17,66 +17,73 @@ _COMMANDS = (
     "system|uptime|w|who|last|route|arp|traceroute|tracert|whois|lwp-download|java|gcc|sysinfo|"
     "which|getuid|phpversion"
 )
-_SEP = r"(?:;|&&?|\|\|?|\n|\r|`|\$\(|%0a|%0d|\\n)"
+_SEP = r"(?:;|&&?|\|\|?|\n|\r|(?<!`)`(?!`)|\$\(|%0a|%0d|\\n)"
 _PATH_CMD = r"(?:/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.-]+|c:\\windows\\[\w\\.]+)"
 # separator, optional quotes/spaces, then a command word ending at a word boundary
-_AFTER_SEP = re.compile(
-    _SEP + r"[\s\"'(){}<>]{0,8}(?:" + _PATH_CMD + r"|(?:" + _COMMANDS + r")(?![\w.:=/-]))"
+_AFTER_SEP = lazy(
+    _SEP + r"[ \t\"'(){}<>]{0,8}(?:" + _PATH_CMD + r"|(?:" + _COMMANDS + r")(?![\w.:=/-]))"
     r"(?P<arg>[ \t]+[^\s;|&]{0,64})?",
     re.I,
 )
-_SUBSHELL = re.compile(
-    r"\$\(\s*[a-z/]|`\s*[a-z/][^`]{0,200}`|\$\{IFS\}|\$IFS\b|\$\{[a-z_]+:\d", re.I
-)
-_SHELLSHOCK = re.compile(r"\(\s*\)\s*\{\s*:\s*;\s*\}\s*;|\(\s*\)\s*\{\s*_\s*;\s*\}", re.I)
-_BRACE = re.compile(r"\{(?:" + _COMMANDS + r"),[^\s}]{1,80}\}", re.I)
-_REDIRECT = re.compile(
-    r"/dev/(?:tcp|udp)/|>\s*/(?:tmp|dev|var|etc)/|<\(\s*\w|\s2>&1|"
-    r"[\"']\s*>>?\s*[\w./-]{1,80}\.(?:php\d?|jsp|aspx?|sh|py|pl|cgi|phtml)\b",
+_SUBSHELL = lazy(
+    r"\$\(\s{0,32}[a-z/]|(?<!`)`\s{0,32}[a-z/][^`]{0,200}`(?!`)|\$\{IFS\}|\$IFS\b|\$\{[a-z_]+:\d",
     re.I,
 )
-_CODE_EXEC = re.compile(
+_SHELLSHOCK = lazy(
+    r"\(\s{0,32}\)\s{0,32}\{\s{0,32}:\s{0,32};\s{0,32}\}\s{0,32};|\(\s{0,32}\)\s{0,32}\{\s{0,32}_\s{0,32};\s{0,32}\}",
+    re.I,
+)
+_BRACE = lazy(r"\{(?:" + _COMMANDS + r"),[^\s}]{1,80}\}", re.I)
+_REDIRECT = lazy(
+    r"/dev/(?:tcp|udp)/|>\s{0,32}/(?:tmp|dev|var|etc)/|<\(\s{0,32}\w|\s2>&1|"
+    r"[\"']\s{0,32}>>?\s{0,32}[\w./-]{1,80}\.(?:php\d?|jsp|aspx?|sh|py|pl|cgi|phtml)\b",
+    re.I,
+)
+_CODE_EXEC = lazy(
     r"\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|os\.system|"
     r"os\.popen|subprocess\.\w+|runtime\.getruntime\(\)\.exec|child_process|"
-    r"assert|eval)\s*\(\s*[\"'`$]",
+    r"assert|eval)\s{0,32}\(\s{0,32}[\"'`$]",
     re.I,
 )
-_SSI = re.compile(r"<!--\s*#\s*(?:exec|include|echo|config)\b", re.I)
-_BARE = re.compile(
-    r"^\s*(?:" + _PATH_CMD + r"|cat|type|more|ping|nc|ncat|curl|wget|sleep|ls|dir|id|whoami|"
-    r"uname|nslookup|powershell|cmd(?:\.exe)?|bash|sh)(?:\s+-{1,2}[a-z]+(?:\s+\S+)?)*\s+"
+_SSI = lazy(r"<!--\s{0,32}#\s{0,32}(?:exec|include|echo|config)\b", re.I)
+_BARE = lazy(
+    r"^\s{0,32}(?:" + _PATH_CMD + r"|cat|type|more|ping|nc|ncat|curl|wget|sleep|ls|dir|id|whoami|"
+    r"uname|nslookup|powershell|cmd(?:\.exe)?|bash|sh)"
+    r"(?:\s{1,8}-{1,2}[a-z]{1,12}(?:\s{1,8}[^\s-]\S{0,40})?){0,6}\s{1,8}"
     r"(?P<arg>\S[^;|&]{0,120})$",
     re.I,
 )
 # a command line with an option: "ls -l /tmp", "ipconfig /all", "nc -lvvp 4444 -e /bin/sh"
-_WITH_OPTION = re.compile(
-    r"(?:^|[;&|`\n]\s*)(?:ls|cat|nc|ncat|netcat|ping|curl|wget|perl|python[23]?|ruby|php|bash|sh|"
+_WITH_OPTION = lazy(
+    r"(?:^|[;&|`\n][ \t]{0,8})"
+    r"(?:ls|cat|nc|ncat|netcat|ping|curl|wget|perl|python[23]?|ruby|php|bash|sh|"
     r"ipconfig|ifconfig|netstat|nslookup|uname|id|ps|find|chmod|powershell|cmd|certutil|"
-    r"systeminfo|tasklist)(?:\.exe)?\s+(?:-{1,2}[a-z]{1,12}|/[a-z?]{1,8})(?:\s|$)",
+    r"systeminfo|tasklist)(?:\.exe)?\s{1,8}(?:-{1,2}[a-z]{1,12}|/[a-z?]{1,8})(?:\s|$)",
     re.I,
 )
-_WINDOWS_ADMIN = re.compile(
-    r"(?:^|[;&|`\n]\s*)(?:net\s+(?:user|localgroup|view|share|use|start|stop|session|group)\b|"
+_WINDOWS_ADMIN = lazy(
+    r"(?:^|[;&|`\n][ \t]{0,8})"
+    r"(?:net\s+(?:user|localgroup|view|share|use|start|stop|session|group)\b|"
     r"netsh\s+\w+|reg\s+(?:add|query|delete)\b|sc\s+(?:create|config|start)\b|"
     r"wmic\s+\w+|schtasks\s+/)",
     re.I,
 )
-_TOOL_ALONE = re.compile(
-    r"^\s*(?:ifconfig|ipconfig|netstat|whoami|systeminfo|uname|hostname|tasklist|"
-    r"which\s+(?:curl|wget|nc|netcat|ncat|gcc|cc|perl|python[23]?|ruby|php|bash|sh|socat))\s*$",
+_TOOL_ALONE = lazy(
+    r"^\s{0,32}(?:ifconfig|ipconfig|netstat|whoami|systeminfo|uname|hostname|tasklist|"
+    r"which\s+(?:curl|wget|nc|netcat|ncat|gcc|cc|perl|python[23]?|ruby|php|bash|sh|socat))\s{0,32}$",
     re.I,
 )
-_PHP = re.compile(
-    r"<\?(?:php|=)|\$_(?:get|post|request|cookie|server|files)\s*\[|"
-    r"\bphpinfo\s*\(\s*\)",
+_PHP = lazy(
+    r"<\?(?:php|=)|\$_(?:get|post|request|cookie|server|files)\s{0,32}\[|"
+    r"\bphpinfo\s{0,32}\(\s{0,32}\)",
     re.I,
 )
-_SUSPICIOUS_ARG = re.compile(
+_SUSPICIOUS_ARG = lazy(
     r"/etc/|/proc/|/bin/|c:\\|%systemroot%|\\windows\\|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|"
-    r"https?://|^-[a-z]|\$\w|\b\d+\s*$",
+    r"https?://|^-[a-z]|\$\w|\b\d+\s{0,32}$",
     re.I,
 )
-_WIN_ENV = re.compile(r"%(?:systemroot|windir|comspec|programfiles|userprofile|temp)%", re.I)
+_WIN_ENV = lazy(r"%(?:systemroot|windir|comspec|programfiles|userprofile|temp)%", re.I)
 
 
 _SEPARATORS = (";", "|", "&", "\n", "\r", "`", "$(", "%0a", "%0d", "\\n")
@@ -147,48 +154,12 @@ def _suspicious(arg: str | None) -> bool:
 
 _SHELL_CHARS = frozenset(";|&\n\r`$<>{(%\\")
 _BARE_PREFIXES = (
-    "/",
-    "c:",
-    "cat",
-    "type",
-    "more",
-    "ping",
-    "nc",
-    "ncat",
-    "curl",
-    "wget",
-    "sleep",
-    "ls",
-    "dir",
-    "id",
-    "whoami",
-    "uname",
-    "nslookup",
-    "powershell",
-    "cmd",
-    "bash",
-    "sh",
-    "ifconfig",
-    "ipconfig",
-    "netstat",
-    "net",
-    "perl",
-    "python",
-    "ruby",
-    "php",
-    "ps",
-    "find",
-    "chmod",
-    "certutil",
-    "systeminfo",
-    "tasklist",
-    "hostname",
-    "reg ",
-    "sc ",
-    "wmic",
-    "schtasks",
-    "echo",
-)
+    "/bin/", "/usr/", "/sbin/", "c:", "cat", "type", "more", "ping", "nc", "ncat", "curl",
+    "wget", "sleep", "ls", "dir", "id", "whoami", "uname", "nslookup", "powershell", "cmd",
+    "bash", "sh", "ifconfig", "ipconfig", "netstat", "net", "perl", "python", "ruby", "php",
+    "ps", "find", "chmod", "certutil", "systeminfo", "tasklist", "hostname", "reg ", "sc ",
+    "wmic", "schtasks", "echo", "which",
+)  # fmt: skip
 
 
 def gate(low: str, chars: frozenset[str]) -> bool:

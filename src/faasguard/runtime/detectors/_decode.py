@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-import html
 import re
-import unicodedata
+
+from ._hit import lazy
 
 MAX_ROUNDS = 3
 MAX_DECODE_LEN = 64 * 1024
 
-_PERCENT = re.compile(r"%(?:u([0-9a-fA-F]{4})|([0-9a-fA-F]{2}))")
-_JS_ESCAPE = re.compile(
-    r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|([nrt0]))"
-)
+_PERCENT = lazy(r"%(?:u([0-9a-fA-F]{4})|([0-9a-fA-F]{2}))")
+_JS_ESCAPE = lazy(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|([nrt0]))")
 _CONTROL_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\x00"}
-_HEX_LITERAL_SEP = re.compile(r"0x(2e|2f|5c)", re.IGNORECASE)
-_LOOKALIKES = str.maketrans(
-    {
-        "\u2215": "/",  # division slash
-        "\u2044": "/",  # fraction slash
-        "\u2216": "\\",  # set minus
-        "\uff3c": "\\",
-        "\u2024": ".",  # one dot leader
-        "\u2032": "'",  # prime
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u02bc": "'",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u00a0": " ",
-    }
-)
+_HEX_LITERAL_SEP = lazy(r"0x(2e|2f|5c)", re.IGNORECASE)
+_LOOKALIKES = {
+    "\u2215": "/",  # division slash
+    "\u2044": "/",  # fraction slash
+    "\u2216": "\\",  # set minus
+    "\uff3c": "\\",
+    "\u2024": ".",  # one dot leader
+    "\u2032": "'",  # prime
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u02bc": "'",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u00a0": " ",
+}
+_LOOKALIKE = lazy("[" + "".join(_LOOKALIKES) + "]")
 
 
 def _lax_utf8(data: bytes) -> str:
@@ -101,7 +98,13 @@ def _unescape_one(m: re.Match[str]) -> str:
 def _normalise(text: str) -> str:
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKC", text.translate(_LOOKALIKES))
+    import unicodedata
+
+    if _LOOKALIKE.search(text):
+        text = _LOOKALIKE.sub(lambda m: _LOOKALIKES[m.group()], text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
 
 
 def _utf7(text: str) -> str:
@@ -116,6 +119,8 @@ def _decode_once(text: str) -> str:
     if "+AD" in text and text.isascii():
         text = _utf7(text)
     if "&" in text:
+        import html
+
         text = html.unescape(text)
     text = _js_unescape(text)
     if "0x" in text or "0X" in text:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit
+from ._hit import Hit, lazy
 
 _ATTR = r"[a-z][\w.;-]{0,40}"
-_FILTER = re.compile(
-    r"\)\s*\(\s*[|&!]|\(\s*[|&!]\s*\(\s*" + _ATTR + r"\s*[~<>:]?=|"
-    r"\*\s*\)\s*\(|\)\s*\(\s*" + _ATTR + r"\s*[~<>]?=|"
-    r"\(\s*" + _ATTR + r"\s*=\s*\*\s*\)|^\s*\*\s*\)+\s*(?:\x00|$)|\(\s*[|&]\s*\)",
+_FILTER = lazy(
+    r"\)\s{0,32}\(\s{0,32}[|&!]|\(\s{0,32}[|&!]\s{0,32}\(\s{0,32}" + _ATTR + r"\s{0,32}[~<>:]?=|"
+    r"\*\s{0,32}\)\s{0,32}\(|\)\s{0,32}\(\s{0,32}" + _ATTR + r"\s{0,32}[~<>]?=|"
+    r"\(\s{0,32}"
+    + _ATTR
+    + r"\s{0,32}=\s{0,32}\*\s{0,32}\)|^\s{0,32}\*\s{0,32}\)+\s{0,32}(?:\x00|$)|"
+    r"\(\s{0,32}[|&]\s{0,32}\)",
     re.I,
 )
-_EXTENSIBLE_MATCH = re.compile(_ATTR + r":\d+(?:\.\d+){2,}:=", re.I)
+_EXTENSIBLE_MATCH = lazy(_ATTR + r":\d+(?:\.\d+){2,}:=", re.I)
 
 
 def detect(text: str, low: str) -> list[Hit]:

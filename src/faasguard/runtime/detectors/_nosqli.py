@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any
+from ._hit import Hit, has_any, lazy
 
 _OPERATOR_NAMES = """where ne eq gt gte lt lte in nin regex exists or and not nor expr
     elemMatch all size type mod text function accumulator lookup comment options
     jsonSchema search"""
 OPERATORS = frozenset(_OPERATOR_NAMES.split())
-_OPERATOR = re.compile(
-    r"(?:[\[{,\"']\s*|^\s*|&|\?)\$("
+_OPERATOR = lazy(
+    r"(?:[\[{,\"']\s{0,32}|^\s{0,32}|&|\?)\$("
     + "|".join(sorted(OPERATORS, key=len, reverse=True))
-    + r")\b\s*(?:[\"']\s*)?(?:\]|:)",
+    + r")\b\s{0,32}(?:[\"']\s{0,32})?(?:\]|:)",
 )
-_JS = re.compile(
-    r"(?:['\"]\s*(?:;|&&|\|\|)|^\s*\d*\s*;|;)\s*(?:return\b|this\.\w+|sleep\s*\(|while\s*\(|"
-    r"var\s+\w+\s*=|db\.\w+|function\s*\(|it\s*=|[a-z]+\s*=\s*new\s+Date)|"
-    r"\bthis\.\w+\.match\s*\(|\bdb\.\w+\.(?:insert|find|drop|remove|update|mapReduce)\w*\s*\(|"
-    r"\bwhile\s*\(\s*(?:true|1|\w+\s*-\s*\w+)|\breturn\s*\(?\s*true\b|"
-    r"['\"]\s*\|\|\s*['\"]?\d*['\"]?\s*==\s*['\"]?",
+_JS = lazy(
+    r"(?:['\"]\s{0,32}(?:;|&&|\|\|)|^\s{0,32}\d*\s{0,32};|;)\s{0,32}(?:return\b|this\.\w+|sleep\s{0,32}\(|while\s{0,32}\(|"
+    r"var\s+\w+\s{0,32}=|db\.\w+|function\s{0,32}\(|it\s{0,32}=|[a-z]+\s{0,32}=\s{0,32}new\s+Date)|"
+    r"\bthis\.\w+\.match\s{0,32}\(|\bdb\.\w+\.(?:insert|find|drop|remove|update|mapReduce)\w*\s{0,32}\(|"
+    r"\bwhile\s{0,32}\(\s{0,32}(?:true|1|\w+\s{0,32}-\s{0,32}\w+)|\breturn\s{0,32}\(?\s{0,32}true\b|"
+    r"['\"]\s{0,32}\|\|\s{0,32}['\"]?\d*['\"]?\s{0,32}==\s{0,32}['\"]?",
     re.I,
 )
 

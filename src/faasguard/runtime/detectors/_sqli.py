@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections import namedtuple
 
-from ._hit import Hit, has_any
+from ._hit import Hit, has_any, lazy
 
 MAX_TOKENS = 400
 
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"""
      (?P<ws>\s+)
     |(?P<c>--[^\n]*|\#[^\n]*|/\*.*?(?:\*/|\Z)|;%00)
@@ -24,7 +24,7 @@ _TOKEN = re.compile(
     re.I | re.S | re.X,
 )
 
-_VERSIONED = re.compile(r"/\*!\d{0,6}|\*/")
+_VERSIONED = lazy(r"/\*!\d{0,6}|\*/")
 _LOGIC = frozenset({"and", "or", "xor", "&&", "||", "div"})
 _CMP = frozenset({"=", "<>", "!=", "<=>", "like", "rlike", "regexp", "is", "<", ">", "<=", ">="})
 _EQ = frozenset({"=", "<>", "!=", "<=>", "like", "rlike", "regexp", "is"})
@@ -101,10 +101,8 @@ _OPERAND = frozenset({"s", "n", "w", "v", "f", "("})
 _ENDERS = frozenset({"c", ";", "end"})
 
 
-class Tok(NamedTuple):
-    kind: str  # s n w v f o l c ( ) , ; x end
-    text: str
-    start: int
+# kind is one of: s n w v f o l c ( ) , ; x end  (string, number, word, variable, function...)
+Tok = namedtuple("Tok", "kind text start")
 
 
 def _lex(text: str) -> list[Tok]:
@@ -356,50 +354,31 @@ def _function_context(toks: list[Tok], i: int, opener: bool) -> bool:
     return prev.kind == "k" and prev.text in ("select", "where", "and", "or", "by", "having")
 
 
-_STRONG_NEEDLES = (
-    "union",
-    "select",
-    "sleep",
-    "benchmark",
-    "waitfor",
-    "order by",
-    "group by",
-    "having",
-    "@@",
-    "exec",
-    "drop",
-    "randomblob",
-    "xp_",
-    "outfile",
-    "information_schema",
-    "delete",
-    "insert",
-    "update",
-    "declare",
-    "shutdown",
-    "/*!",
-    "utl_",
-    "dbms_",
-    "create",
-    "backup",
-    "grant",
-    "copy",
-    "if(",
+_AFTER_QUOTE = lazy(
+    r"['\"`][\s)]{0,8}(?:[=<>!+\-*/%^&|;,#~]|(?:or|and|xor|not|union|select|order|group|having|"
+    r"like|rlike|regexp|is|in|div|waitfor|exec|execute|limit|procedure|into|where|from|insert|"
+    r"update|delete|drop|create|declare|if|case|sleep|benchmark|backup|grant|copy)(?![a-z0-9_])"
+    r"|$)",
+    re.I,
 )
+_STRONG_NEEDLES = (
+    "union", "select", "sleep(", "benchmark(", "waitfor", "order by", "group by", "having ",
+    "@@", "exec", "drop ", "randomblob(", "xp_", "outfile", "information_schema", "delete from",
+    "insert into", " set ", "declare", "shutdown", "/*!", "utl_", "dbms_", "create ", "backup ",
+    "grant ", "copy ", "if(", "pg_sleep",
+)  # fmt: skip
 _LOGIC_NEEDLES = ("or", "and", "xor", "||", "&&")
 _CONDITION_NEEDLES = ("=", "<", ">", "like", " is ", "true", "false", "null", "--", "#", "/*")
-_LOGIC_WORD = re.compile(r"(?<![a-z0-9_])(?:or|and|xor|div)(?![a-z0-9_])|\|\||&&")
+_LOGIC_WORD = lazy(r"(?<![a-z0-9_])(?:or|and|xor|div)(?![a-z0-9_])|\|\||&&")
 
 
-def _worth_lexing(low: str, quoted: bool) -> bool:
-    """Injection needs SQL words or operators; most text has neither, and skips the lexer."""
+def _worth_lexing(low: str) -> bool:
+    """Outside quotes, injection needs SQL words or a logic operator with a condition."""
     if has_any(low, _STRONG_NEEDLES):
         return True
-    if quoted and has_any(low, ("--", "#", "/*", ";")):
-        return True
-    if not has_any(low, _LOGIC_NEEDLES) or _LOGIC_WORD.search(low) is None:
+    if not has_any(low, _LOGIC_NEEDLES) or not has_any(low, _CONDITION_NEEDLES):
         return False
-    return quoted or has_any(low, _CONDITION_NEEDLES)
+    return _LOGIC_WORD.search(low) is not None
 
 
 def _probe_shape(text: str) -> bool:
@@ -409,14 +388,13 @@ def _probe_shape(text: str) -> bool:
 
 def detect(text: str, low: str) -> list[Hit]:
     hits: list[Hit] = []
-    quoted = "'" in text or '"' in text
-    if not _worth_lexing(low, quoted) and not (quoted and _probe_shape(text)):
-        return []
-    contexts = [""]
-    if "'" in text:
-        contexts.append("'")
-    if '"' in text:
-        contexts.append('"')
+    contexts = [""] if _worth_lexing(low) else []
+    if ("'" in text or '"' in text) and (
+        _AFTER_QUOTE.search(text) is not None or _probe_shape(text)
+    ):
+        contexts += [q for q in ("'", '"') if q in text]
+    if not contexts:
+        return hits
     if "/*!" in text:
         hits.append(Hit("sqli.mysql-versioned-comment", 0.8, text.index("/*!"), len(text)))
         text = _VERSIONED.sub(" ", text)

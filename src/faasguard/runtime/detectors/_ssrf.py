@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit
+from ._hit import Hit, lazy
 
-_URL = re.compile(
-    r"\b(?P<scheme>[a-z][a-z0-9+.-]{1,15})://(?:[^\s/@?#]{0,200}@)?"
-    r"(?P<host>\[[0-9a-f:.%a-z]{2,60}\]|[^\s/:?#\\\[\]@]{1,253})",
-    re.I,
+# matched from each "://" found with str.find: the scheme before it, the host after it
+_SCHEME = lazy(r"[a-z][a-z0-9+.-]{0,15}$", re.I)
+_AUTHORITY = lazy(
+    r"(?:[^\s/@?#]{0,200}@)?(?P<host>\[[0-9a-f:.%a-z]{2,60}\]|[^\s/:?#\\\[\]@]{1,253})", re.I
 )
+MAX_URLS = 32
 _DANGEROUS_SCHEMES = frozenset(
     {"file", "gopher", "dict", "ldap", "ldaps", "tftp", "jar", "netdoc", "sftp", "expect"}
 )
@@ -122,18 +123,23 @@ def host_risk(host: str) -> str | None:
 
 
 def detect(text: str, low: str) -> list[Hit]:
-    hits: list[Hit] = []
-    for m in _URL.finditer(text):
-        scheme = m.group("scheme").lower()
-        if scheme in _DANGEROUS_SCHEMES:
-            hits.append(Hit(f"ssrf.scheme-{scheme}", 0.8, m.start(), m.end()))
+    sep = text.find("://")
+    for _ in range(MAX_URLS):
+        if sep < 0:
             break
-        risk = host_risk(m.group("host"))
-        if risk:
-            conf = 0.95 if risk == "metadata" else 0.8
-            hits.append(Hit(f"ssrf.{risk}-host", conf, m.start(), m.end()))
-            break
-    return hits
+        scheme = _SCHEME.search(text[max(sep - 16, 0) : sep])
+        authority = _AUTHORITY.match(text, sep + 3)
+        start = sep - len(scheme.group()) if scheme else sep
+        if scheme and scheme.group().lower() in _DANGEROUS_SCHEMES:
+            name = scheme.group().lower()
+            return [Hit(f"ssrf.scheme-{name}", 0.8, start, sep + 3)]
+        if scheme and authority:
+            risk = host_risk(authority.group("host"))
+            if risk:
+                conf = 0.95 if risk == "metadata" else 0.8
+                return [Hit(f"ssrf.{risk}-host", conf, start, authority.end())]
+        sep = text.find("://", sep + 3)
+    return []
 
 
 def gate(low: str, chars: frozenset[str]) -> bool:

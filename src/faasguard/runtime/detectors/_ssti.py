@@ -4,29 +4,29 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit
+from ._hit import Hit, lazy
 
 _EXPR = r"[^{}]{0,300}"
-_DELIMITED = re.compile(
+_DELIMITED = lazy(
     r"\{\{(?P<a>" + _EXPR + r")\}\}|\$\{(?P<b>" + _EXPR + r")\}|<%=?(?P<c>[^%]{0,300})%>|"
     r"#\{(?P<d>" + _EXPR + r")\}|\*\{(?P<e>" + _EXPR + r")\}|\{%(?P<f>[^%]{0,300})%\}|"
     r"@\((?P<g>[^()]{0,300})\)|\[\[(?P<h>[^\[\]]{0,300})\]\]|\{\{(?P<i>" + _EXPR + r")$",
 )
-_EXPR_SIGNS = re.compile(
-    r"\d\s*[*+/-]\s*\d|\d\s*\*\s*['\"]|__\w+__|\w\s*\(|\)\s*\.|\[\s*['\"\d]|\|\s*\w|"
-    r"\w\.\w+\s*\(|['\"]\s*\.\s*\w|\bT\s*\(|\bnew\s+\w|\?new\b|#\w+\s*=|\bimport\b",
+_EXPR_SIGNS = lazy(
+    r"\d\s{0,32}[*+/-]\s{0,32}\d|\d\s{0,32}\*\s{0,32}['\"]|__\w+__|\w\s{0,32}\(|\)\s{0,32}\.|\[\s{0,32}['\"\d]|\|\s{0,32}\w|"
+    r"\w\.\w+\s{0,32}\(|['\"]\s{0,32}\.\s{0,32}\w|\bT\s{0,32}\(|\bnew\s+\w|\?new\b|#\w+\s{0,32}=|\bimport\b|`[^`]+`",
 )
-_OBJECTS = re.compile(
-    r"^\s*(?:config|request|self|settings|cycler|joiner|namespace|lipsum|url_for|"
+_OBJECTS = lazy(
+    r"^\s{0,32}(?:config|request|self|settings|cycler|joiner|namespace|lipsum|url_for|"
     r"get_flashed_messages|session|g|app|range|_self|this|class|env|application|"
-    r"Runtime|product|dump|debug)\s*(?:[.\[|]|$)",
+    r"Runtime|product|dump|debug)\s{0,32}(?:[.\[|]|$)",
 )
-_ESCAPES = re.compile(
+_ESCAPES = lazy(
     r"__(?:class|mro|subclasses|globals|builtins|import|init|base|bases|getattribute|"
     r"dict|reduce|code)__|freemarker\.template\.utility|java\.lang\.(?:Runtime|"
-    r"ProcessBuilder|System|Class)|getRuntime\s*\(|\.getClass\s*\(|\.forName\s*\(|"
-    r"\{php\}|\{/php\}|\{system\b|<#assign|\[#assign|#set\s*\(\s*\$|\$class\.inspect|"
-    r"\{\{[^{}]{0,100}\|\s*(?:attr|filter|map)\s*\(|\{%\s*(?:import|include|extends|set|"
+    r"ProcessBuilder|System|Class)|getRuntime\s{0,32}\(|\.getClass\s{0,32}\(|\.forName\s{0,32}\(|"
+    r"\{php\}|\{/php\}|\{system\b|<#assign|\[#assign|#set\s{0,32}\(\s{0,32}\$|\$class\.inspect|"
+    r"\{\{[^{}]{0,100}\|\s{0,32}(?:attr|filter|map)\s{0,32}\(|\{%\s{0,32}(?:import|include|extends|set|"
     r"for|if|debug|exec)\b|th:(?:text|utext|fragment)|\bnew\s+java\.",
     re.I,
 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any
+from ._hit import Hit, has_any, lazy
 
-_DOTDOT = re.compile(r"(?:^|[/\\=:])\.{2,}[;\x00]?(?:[/\\]|$)|\.\.[/\\]|[/\\]\.\.(?:[;\x00]|$)")
-_SENSITIVE = re.compile(
+_DOTDOT = lazy(r"(?:^|[/\\=:])\.{2,}[;\x00]?(?:[/\\]|$)|\.\.[/\\]|[/\\]\.\.(?:[;\x00]|$)")
+_SENSITIVE = lazy(
     r"(?:^|[/\\:\s\"'=])(?:etc[/\\](?:passwd|shadow|group|hosts|issue|hostname|motd|"
     r"crontab|sudoers|profile|fstab|mysql|apache2?|httpd|nginx|ssh|security|network|"
     r"resolv\.conf|os-release|lsb-release|inittab)|proc[/\\](?:self|\d+|version|cmdline|"
@@ -20,7 +20,7 @@ _SENSITIVE = re.compile(
     r"system32[/\\]|pagefile\.sys|\{file\})",
     re.I,
 )
-_WRAPPER = re.compile(
+_WRAPPER = lazy(
     r"\b(?:php|expect|phar|zip|compress\.zlib|compress\.bzip2|glob|data|file|jar|zlib|"
     r"netdoc)://|convert\.(?:iconv|base64-(?:en|de)code|quoted-printable)|"
     r"php://filter|resource=",
@@ -28,24 +28,24 @@ _WRAPPER = re.compile(
 )
 # Leftovers of broken or exotic encodings (%c0%qf, %uEFC8, non-ASCII) act as separators
 # for lax decoders: squash them, and runs of slashes, into one "/".
-_GARBAGE_SEP = re.compile(r"(?:%u[0-9a-f]{4}|%[0-9a-z%]{1,2}|[^\x00-\x7f]|[/\\])+")
-_SYSTEM_FILE = re.compile(
+_GARBAGE_SEP = lazy(r"(?:%u[0-9a-f]{4}|%[0-9a-z%]{1,2}|[^\x00-\x7f]|[/\\])+")
+_SYSTEM_FILE = lazy(
     r"^(?:[a-z]:)?[/\\](?:[\w .-]{1,40}[/\\]){0,8}?(?:etc|var|usr|opt|log|logs|apache2?|"
     r"httpd|nginx|php\d?|mysql|pure-?ftpd|proftpd|vsftpd|tomcat\d*|xampp|windows|winnt|"
     r"inetpub|program files)[/\\](?:[\w .-]{1,40}[/\\]){0,8}?"
     r"[\w.-]{0,40}(?:\.conf|\.cnf|\.ini|\.log|_log|\.xml|\.properties|passwd|shadow)"
     r"(?:\x00.*)?$",
 )
-_SYSTEM_PATH = re.compile(
+_SYSTEM_PATH = lazy(
     r"^(?:[a-z]:[/\\]|/)(?:etc|var|proc|sys|boot|root|usr/local|windows|winnt|inetpub|xampp|"
     r"php\d?|mysql|apache\d?|program files[^/\\]{0,8}|private/etc|private/var)/[^\s]{1,200}$"
     r"|^\\\\[^\\/\s]{1,64}\\[a-z]\$"
 )
-_NULL_EXT = re.compile(r"\x00\.?\w{1,5}$|%00", re.I)
+_NULL_EXT = lazy(r"\x00\.?\w{1,5}$|%00", re.I)
 
 
 def _squashed(low: str) -> str:
-    if "%" in low or not low.isascii() or "//" in low or "\\" in low:
+    if "%" in low or "\\" in low or not low.isascii():
         return _GARBAGE_SEP.sub("/", low)
     return low
 
@@ -53,7 +53,7 @@ def _squashed(low: str) -> str:
 def detect(text: str, low: str) -> list[Hit]:
     hits: list[Hit] = []
     text = _squashed(low)
-    m = _DOTDOT.search(text)
+    m = _DOTDOT.search(text) if ".." in text else None
     if m:
         hits.append(Hit("traversal.dotdot", 0.85, m.start(), m.end()))
     m = _SENSITIVE.search(text) if has_any(text, _SENSITIVE_NEEDLES) else None
@@ -74,27 +74,10 @@ def detect(text: str, low: str) -> list[Hit]:
 
 
 _SENSITIVE_NEEDLES = (
-    "etc",
-    "proc",
-    "var",
-    "win",
-    "boot",
-    ".ssh",
-    ".aws",
-    ".env",
-    "system32",
-    "inetpub",
-    "web.config",
-    ".ht",
-    "wp-config",
-    "usr",
-    "opt",
-    "xampp",
-    "pagefile",
-    "{file}",
-    "root",
-    "home",
-)
+    "etc/", "proc/", "var/", "windows/", "winnt", "boot.ini", "win.ini", ".ssh", ".aws", ".env",
+    "system32", "inetpub", "web.config", ".ht", "wp-config", "usr/local", "opt/lampp", "xampp",
+    "pagefile", "{file}", "root/.", "home/",
+)  # fmt: skip
 _NEEDLES = ("..", "://", "convert.", "resource=", "boot.ini", "win.ini", "{file}")
 
 

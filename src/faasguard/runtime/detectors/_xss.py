@@ -4,55 +4,55 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any
+from ._hit import Hit, has_any, lazy
 
-_SCRIPT_TAG = re.compile(r"<\s*/?\s*script\b|<\s*/\s*script\s*>", re.I)
-_DANGEROUS_TAG = re.compile(
-    r"<\s*(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|"
+_SCRIPT_TAG = lazy(r"<\s{0,32}/?\s{0,32}script\b|<\s{0,32}/\s{0,32}script\s{0,32}>", re.I)
+_DANGEROUS_TAG = lazy(
+    r"<\s{0,32}(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|"
     r"svg|math|template|portal|marquee|animate|set|handler|listener|style|form|xss|"
     r"bgsound|layer|ilayer|vmlframe|image)\b",
     re.I,
 )
 # A tag opener followed (within the same tag, bounded) by an on* attribute.
-_TAG_EVENT = re.compile(r"<[a-z!/?][^<>]{0,400}?[^\w<>-]on[a-z]{3,30}\s*=", re.I)
-_ANY_EVENT = re.compile(r"(?:^|[\s\"'/`;])(on[a-z]{3,30})\s*=\s*[\"'`]?\s*([a-z_$][\w$.]*)", re.I)
-_SCHEME = re.compile(
-    r"(?:java|vb|live|mocha)script:|data:\s*text/html|data:[^,]{0,60};base64", re.I
+_TAG_EVENT = lazy(r"<[a-z!/?][^<>]{0,400}?[^\w<>-]on[a-z]{3,30}\s{0,32}=", re.I)
+_ANY_EVENT = lazy(
+    r"(?:^|[\s\"'/`;])(on[a-z]{3,30})\s{0,32}=\s{0,32}[\"'`]?\s{0,32}([a-z_$][\w$.]*)", re.I
 )
+_SCHEME = lazy(r"(?:java|vb|live|mocha)script:|data:\s{0,32}text/html|data:[^,]{0,60};base64", re.I)
 # what follows a script scheme in an attack: code, not prose ("JavaScript: Basics of ...")
-_SCRIPT_BODY = re.compile(r"[\s\x00-\x1f]{0,8}[^\s]{0,60}[(`=\[\]/;&%\\]|[^\s]")
-_SCHEME_STRIP = re.compile(r"[\s\x00-\x1f]+")
-_SINK = re.compile(
+_SCRIPT_BODY = lazy(r"[\s\x00-\x1f]{0,8}[^\s]{0,60}[(`=\[\]/;&%\\]|[^\s]")
+_SCHEME_STRIP = lazy(r"[\s\x00-\x1f]+")
+_SINK = lazy(
     r"(?:^|[^\w.$])(?:alert|prompt|confirm|eval|settimeout|setinterval|"
     r"string\.fromcharcode|document\.(?:write|cookie|domain|location)|window\.location|"
     r"location\.(?:hash|href)|top\[|self\[|parent\[|constructor\.constructor)"
-    r"\s*(?:[(`=\[.]|\))",
+    r"\s{0,32}(?:[(`=\[.]|\))",
     re.I,
 )
 # alert(1), prompt`1`, (confirm)(1), find(alert), a=alert: calling the classic probes
-_PROBE_CALL = re.compile(
-    r"(?:^|[^\w.$])\(?(?:alert|prompt|confirm)\)?\s*(?:\(\s*(?:[\d'\"`/(\[]|document|window|"
+_PROBE_CALL = lazy(
+    r"(?:^|[^\w.$])\(?(?:alert|prompt|confirm)\)?\s{0,32}(?:\(\s{0,32}(?:[\d'\"`/(\[]|document|window|"
     r"string|this|top|self|location|navigator|[a-z]\))|`)"
-    r"|[(=,]\s*(?:alert|prompt|confirm|eval)\s*[),;]"
-    r"|(?:^|[^\w.$])(?:top|self|parent|window|frames|globalthis)\s*\[[^\]]{1,80}\]\s*\(",
+    r"|[(=,]\s{0,32}(?:alert|prompt|confirm|eval)\s{0,32}[),;]"
+    r"|(?:^|[^\w.$])(?:top|self|parent|window|frames|globalthis)\s{0,32}\[[^\]]{1,80}\]\s{0,32}\(",
     re.I,
 )
-_HTML_TAG = re.compile(
-    r"<\s*/?\s*(?:a|abbr|address|area|article|aside|audio|b|bdo|blockquote|body|br|button|canvas|"
+_HTML_TAG = lazy(
+    r"<\s{0,32}/?\s{0,32}(?:a|abbr|address|area|article|aside|audio|b|bdo|blockquote|body|br|button|canvas|"
     r"caption|center|circle|code|col|dd|del|details|dialog|div|dl|dt|em|fieldset|figure|font|"
     r"footer|h[1-6]|head|header|hr|html|i|img|input|ins|kbd|keygen|label|legend|li|main|map|"
     r"menu|nav|noscript|ol|optgroup|option|output|p|param|path|picture|plaintext|pre|q|rect|s|"
     r"samp|section|select|small|source|span|strong|sub|summary|sup|table|tbody|td|textarea|"
     r"tfoot|th|thead|title|tr|track|u|ul|var|video|xmp|feimage|doc|x|html:\w+|svg:\w+)"
-    r"(?:\s+[\w:-]{1,40}\s*=|\s*/?>)",
+    r"(?:\s+[\w:-]{1,40}\s{0,32}=|\s{0,32}/?>)",
     re.I,
 )
-_PI = re.compile(
-    r"<\?(?:import|xml-stylesheet|xml:namespace)|<!--\s*\[if|\bdata(?:src|fld|formatas)\s*=",
+_PI = lazy(
+    r"<\?(?:import|xml-stylesheet|xml:namespace)|<!--\s{0,32}\[if|\bdata(?:src|fld|formatas)\s{0,32}=",
     re.I,
 )
-_CSS = re.compile(r"expression\s*\(|-moz-binding|behavior\s*:\s*url|@import", re.I)
-_TAG_ANY = re.compile(r"<[a-z][\w:-]{0,30}[\s/>]", re.I)
+_CSS = lazy(r"expression\s{0,32}\(|-moz-binding|behavior\s{0,32}:\s{0,32}url|@import", re.I)
+_TAG_ANY = lazy(r"<[a-z][\w:-]{0,30}[\s/>]", re.I)
 
 _EVENT_NAMES = """abort activate afterprint afterupdate animationend animationiteration
     animationstart

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit
+from ._hit import Hit, lazy
 
-_DOCTYPE = re.compile(r"<!DOCTYPE\s+[\w:.-]{1,64}\s*(?:\[|SYSTEM\b|PUBLIC\b)", re.I)
-_ENTITY = re.compile(r"<!ENTITY\s+(?:%\s*)?[\w:.-]{1,64}\s+(?:SYSTEM|PUBLIC|[\"'])", re.I)
-_XINCLUDE = re.compile(r"<\w{0,20}:?include\s[^>]{0,200}href|xmlns:xi\s*=", re.I)
-_XSLT = re.compile(
-    r"<xsl:(?:stylesheet|template|value-of|copy-of)\b[^>]{0,300}(?:document\s*\(|php:|"
-    r"system-property|unparsed-text)|xmlns:php\s*=|php:function",
+_DOCTYPE = lazy(r"<!DOCTYPE\s+[\w:.-]{1,64}\s{0,32}(?:\[|SYSTEM\b|PUBLIC\b)", re.I)
+_ENTITY = lazy(r"<!ENTITY\s+(?:%\s{0,32})?[\w:.-]{1,64}\s+(?:SYSTEM|PUBLIC|[\"'])", re.I)
+_XINCLUDE = lazy(r"<\w{0,20}:?include\s[^>]{0,200}href|xmlns:xi\s{0,32}=", re.I)
+_XSLT = lazy(
+    r"<xsl:(?:stylesheet|template|value-of|copy-of)\b[^>]{0,300}(?:document\s{0,32}\(|php:|"
+    r"system-property|unparsed-text)|xmlns:php\s{0,32}=|php:function",
     re.I,
 )
-_PARAM_ENTITY = re.compile(r"%[\w.-]{1,64};", re.I)
+_PARAM_ENTITY = lazy(r"%[\w.-]{1,64};", re.I)
 
 
 def detect(text: str, low: str) -> list[Hit]:
