@@ -82,12 +82,16 @@ def test_provider_secret_formats(name: str, value: str, kind: str) -> None:
     [
         ("DB_PASSWORD_PARAM", "/prod/db/password"),
         ("SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:x"),
+        # long ARNs pass the entropy bar, but name where a secret lives
+        ("STRIPE", "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/stripe-AbCdEf"),
+        ("KEY", "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-12"),
         ("API_KEY", "changeme"),
         ("TOKEN_TTL", "3600"),
         ("LOG_LEVEL", "INFO"),
         ("TABLE_NAME", "orders-production-table"),
         ("DATABASE_URL", "postgres://db.internal:5432/app"),
         ("PASSWORD", "${env:PASSWORD}"),
+        ("InvoiceStorage__credential", "managedidentity"),  # Azure identity-based connection
     ],
 )
 def test_not_secrets(name: str, value: str) -> None:

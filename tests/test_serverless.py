@@ -871,6 +871,21 @@ def test_external_rest_api_and_route_throttling_plugin(tmp_path: Path) -> None:
     assert not any(r.kind == "api" for r in result.resources)
 
 
+def test_throttling_plugin_covers_http_api_routes(tmp_path: Path) -> None:
+    # serverless-api-gateway-throttling v2 configures HTTP API ($default stage) routes as well
+    result = load_text(
+        tmp_path,
+        "service: a\nprovider:\n  name: aws\n"
+        "custom:\n  apiGatewayThrottling:\n    maxRequestsPerSecond: 50\n"
+        "functions:\n  f:\n    handler: h.f\n    events:\n      - httpApi: GET /a\n"
+        "      - httpApi:\n          path: /b\n          method: post\n"
+        "          throttling:\n            maxRequestsPerSecond: 5\n",
+    )
+    first, second = fn(result, "f").triggers
+    assert first.throttling is not None and first.throttling.rate_limit == 50
+    assert second.throttling is not None and second.throttling.rate_limit == 5
+
+
 def test_dotenv_files(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("# local\nexport DB_URL='postgres://app:pw@db/app'\nA=1 # c\n")
     (tmp_path / ".env.prod").write_text("DB_URL=postgres://prod\n")

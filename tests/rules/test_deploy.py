@@ -194,3 +194,26 @@ def test_terraform_deployment_rules(tmp_path: Path) -> None:
     assert logs.evidence["functions"] == ["img"]
     (image,) = run("FG610", tmp_path, files)
     assert (image.function, image.location.line, image.evidence["tag"]) == ("img", 20, None)
+
+
+def test_fg601_deprecated_azure_extension_bundle(tmp_path: Path) -> None:
+    host = """
+        {
+          "version": "2.0",
+          "extensionBundle": {
+            "id": "Microsoft.Azure.Functions.ExtensionBundle",
+            "version": "%s"
+          }
+        }
+        """
+    fn = '{"bindings": [{"type": "timerTrigger", "direction": "in", "name": "t",'
+    fn += ' "schedule": "0 0 * * * *"}], "scriptFile": "index.js"}\n'
+    old = {"host.json": host % "[2.*, 3.0.0)", "Tick/function.json": fn}
+    (finding,) = run("FG601", tmp_path / "v2", old)
+    assert (finding.location.file, finding.location.line) == ("host.json", 3)
+    assert finding.evidence["extension_bundle"] == "[2.*, 3.0.0)"
+    for name, version in (("v4", "[4.*, 5.0.0)"), ("v4b", "[4.0.0, 5.0.0)")):
+        files = {"host.json": host % version, "Tick/function.json": fn}
+        assert run("FG601", tmp_path / name, files) == []
+    preview = host.replace("ExtensionBundle\"", "ExtensionBundle.Preview\"") % "[3.*, 4.0.0)"
+    assert run("FG601", tmp_path / "pre", {"host.json": preview, "Tick/function.json": fn}) == []

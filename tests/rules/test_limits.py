@@ -282,6 +282,20 @@ def test_fg307_throttled_apis_are_fine(tmp_path: Path) -> None:
     assert run("FG307", tmp_path / "sam", {"template.yaml": sam}) == []
 
 
+def test_fg307_serverless_http_api_throttled_by_plugin(tmp_path: Path) -> None:
+    sls = (
+        "service: orders\nplugins:\n  - serverless-api-gateway-throttling\n"
+        "provider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  list:\n    handler: h.list\n    events:\n      - httpApi: GET /orders\n"
+    )
+    (finding,) = run("FG307", tmp_path / "bare", {"serverless.yml": sls})
+    assert finding.evidence["api"] == "HttpApi"
+    throttled = sls.replace(
+        "provider:", "custom:\n  apiGatewayThrottling:\n    maxRequestsPerSecond: 50\nprovider:"
+    )
+    assert run("FG307", tmp_path / "plugin", {"serverless.yml": throttled}) == []
+
+
 # --------------------------------------------------------------------------- FG308
 
 

@@ -53,6 +53,31 @@ def test_fg402_leaves_settings_used_by_functions_to_fg401(tmp_path: Path) -> Non
     assert fg401 == {"PAYMENTS_API_KEY", "ConnectionStrings:Sql"}  # not the emulator setting
 
 
+def test_fg401_negative_secret_arns_in_the_environment(tmp_path: Path) -> None:
+    # The fix FG401 recommends (pass the secret's ARN, read it at run time) is not a finding,
+    # even though a long ARN is a high-entropy string.
+    sam = """
+        Transform: AWS::Serverless-2016-10-31
+        Parameters:
+          StripeSecretArn:
+            Type: String
+            Default: arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/stripe-AbCdEf
+        Resources:
+          Pay:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.13
+              Handler: app.handler
+              Environment:
+                Variables:
+                  STRIPE_SECRET_ARN: !Ref StripeSecretArn
+                  DB_SECRET: arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/db-GhIjKl
+                  TOKEN: "9f8a7b6c5d4e3f2a1b0cZ9Y8X7W6V5U4T3S2R1Q0"
+        """
+    got = {f.evidence["variable"] for f in run("FG401", tmp_path, {"template.yaml": sam})}
+    assert got == {"TOKEN"}
+
+
 TF_VARS = """
 variable "db_password" {
   type      = string

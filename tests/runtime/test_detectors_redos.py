@@ -109,7 +109,8 @@ def _cases() -> list[tuple[str, str]]:
 def test_adversarial_input_finishes(category: str, text: str) -> None:
     start = time.perf_counter()
     scan(text)
-    assert time.perf_counter() - start < 1.0, category
+    # A safety net against catastrophic backtracking (minutes), not a speed target.
+    assert time.perf_counter() - start < 3.0, category
 
 
 def test_huge_event_is_bounded() -> None:

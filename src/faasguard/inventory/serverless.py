@@ -1201,6 +1201,8 @@ class _Project:
             api=api or HTTP_API,
             authorizer=authorizer,
             cors=cors,
+            # serverless-api-gateway-throttling (v2+) covers HTTP API routes too; usage plans don't
+            throttling=self._route_throttling(config, api_key=False),
             attributes={"scopes": scopes} if scopes else {},
         )
 

@@ -57,6 +57,8 @@ _PLACEHOLDERS = re.compile(
     re.I,
 )
 
+_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:\S+$")
+
 
 def shannon_entropy(text: str) -> float:
     if not text:
@@ -74,6 +76,8 @@ def find_secret(name: str, value: str) -> SecretMatch | None:
     stripped = value.strip()
     if _PLACEHOLDERS.match(stripped) or len(stripped) < 6:
         return None
+    if stripped.lower() == "managedidentity":
+        return None  # Azure identity-based connection: <CONNECTION>__credential = managedidentity
     if _SECRET_NAME.search(name) and not _NOT_SECRET_NAME.search(name):
         if (
             stripped.startswith(("arn:", "/", "ssm:", "http://", "https://"))
@@ -81,6 +85,8 @@ def find_secret(name: str, value: str) -> SecretMatch | None:
         ):
             return None  # a pointer to where the secret lives, not the secret
         return SecretMatch("secret (by its name)", "medium")
+    if _ARN.match(stripped):
+        return None  # an ARN names a resource (a secret's ARN is where it lives, not its value)
     if (
         len(stripped) >= 32
         and " " not in stripped

@@ -43,13 +43,19 @@ def today() -> dt.date:
     Docs(
         what="A Lambda function whose runtime has reached end of support (deprecated: no "
         "security patches) or reaches it within 180 days, from the dated table shipped in "
-        "faasguard/data/runtimes.json (its source and date are in the file).",
+        "faasguard/data/runtimes.json (its source and date are in the file); and an Azure "
+        "Functions host.json whose extension bundle range allows only deprecated bundles "
+        "(1.x to 3.x; 4.x is the supported one).",
         why="A deprecated runtime no longer receives security patches for the language, its "
         "standard library or the operating system, and after the second phase functions "
         "cannot even be updated to fix a vulnerability.",
-        fix={"all": "Move to a supported runtime (e.g. python3.13, nodejs22.x) and redeploy."},
+        fix={
+            "all": "Move to a supported runtime (e.g. python3.13, nodejs22.x) and redeploy.",
+            "azure": 'Use "extensionBundle": {"version": "[4.*, 5.0.0)"} in host.json.',
+        },
         references=(
             "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
+            "https://learn.microsoft.com/azure/azure-functions/extension-bundles",
             "https://cwe.mitre.org/data/definitions/1104.html",
         ),
     ),
@@ -89,6 +95,44 @@ def deprecated_runtime(inventory: Inventory) -> Iterator[Finding]:
             related=[("function", fn.location) for fn in functions[:10]],
             key=runtime,
             severity=severity,
+        )
+    yield from _deprecated_extension_bundles(inventory)
+
+
+# Microsoft.Azure.Functions.ExtensionBundle: 1.x, 2.x and 3.x are deprecated, 4.x is active
+# (learn.microsoft.com/azure/azure-functions/extension-bundles, reviewed 2026-11).
+_SUPPORTED_BUNDLE_MAJOR = 4
+_BUNDLE_UPPER = re.compile(r",\s*(\d+)(?:\.(\d+|\*))?(?:\.(\d+|\*))?\s*([)\]])\s*$")
+
+
+def _bundle_max_major(version: str) -> int | None:
+    """The highest major version an extension bundle range like ``[2.*, 3.0.0)`` allows."""
+    match = _BUNDLE_UPPER.search(version)
+    if match is None:
+        single = re.fullmatch(r"\[?\s*(\d+)[.\d*]*\s*\]?", version.strip())
+        return int(single.group(1)) if single else None
+    major, minor, patch, bracket = match.groups()
+    at_zero = minor in (None, "0") and patch in (None, "0")
+    return int(major) - 1 if bracket == ")" and at_zero else int(major)
+
+
+def _deprecated_extension_bundles(inventory: Inventory) -> Iterator[Finding]:
+    for res in inventory.resources:
+        bundle = res.settings.get("extension_bundle") if res.kind == "azure-function-app" else None
+        if not isinstance(bundle, dict):
+            continue
+        if str(bundle.get("id") or "") != "Microsoft.Azure.Functions.ExtensionBundle":
+            continue  # the Preview and Experimental bundles have their own versioning
+        version = str(bundle.get("version") or "")
+        highest = _bundle_max_major(version)
+        if highest is None or highest >= _SUPPORTED_BUNDLE_MAJOR:
+            continue
+        yield deprecated_runtime.finding(
+            f"extension bundle {version} of app {res.name} allows only deprecated bundles "
+            f"({highest}.x or older)",
+            res.where("extension_bundle"),
+            evidence={"extension_bundle": version, "app": res.name},
+            key=f"extension-bundle:{res.name}",
         )
 
 

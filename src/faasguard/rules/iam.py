@@ -205,11 +205,13 @@ def wildcard_actions(inventory: Inventory) -> Iterator[Finding]:
                     function=owner,
                     evidence={
                         "role": role.name,
+                        "functions": [fn.name for fn in users],
                         "actions": actions,
                         "resources": list(statement.resources),
                         "policy": policy.name,
                     },
-                    related=[("role", role.location), ("policy", policy.location)],
+                    related=[("role", role.location), ("policy", policy.location)]
+                    + [("function", fn.location) for fn in users[:10]],
                     key=f"{role.name}/{policy.name}/{'|'.join(actions)}",
                     severity=severity,
                 )

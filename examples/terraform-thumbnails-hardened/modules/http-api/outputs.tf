@@ -1,0 +1,3 @@
+output "api_endpoint" {
+  value = aws_apigatewayv2_api.this.api_endpoint
+}
