@@ -101,3 +101,15 @@ def test_layer_build_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert not any(n.startswith("python/faasguard/inventory") for n in names)
     assert out.stat().st_size <= 1_048_576
     assert main(["layer", "build", "--output", str(out), "--with", "no-such-package"]) == 2
+
+
+def test_every_listed_rule_explains_and_lists_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--format", "json"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    assert len(rules) >= 45
+    for rule in rules:
+        assert {"id", "title", "severity", "category", "cwe", "docs"} <= set(rule)
+        assert rule["cwe"] is None or rule["cwe"].startswith("CWE-")
+        assert rule["docs"]["what"] and rule["docs"]["why"] and rule["docs"]["fix"]
+        assert main(["explain", rule["id"]]) == 0
+        assert capsys.readouterr().out.startswith(f"## {rule['id']}: ")

@@ -100,13 +100,11 @@ class _Runner:
         return self.pool.map(_safely_packed, jobs, chunksize=max(1, len(jobs) // (self.jobs * 8)))
 
     def _warm_up(self) -> None:
-        """Import loaders (and build the HCL parser) once, before workers fork and inherit them."""
+        """Import loaders once, before workers fork and inherit them."""
         for module in ("serverless", "cloudformation", "azure"):
             importlib.import_module(f"faasguard.inventory.{module}")
         if discovery.TERRAFORM in self.kinds:
-            from faasguard.inventory import _hcl, terraform  # noqa: F401
-
-            _hcl._parser()
+            from faasguard.inventory import _hcl_fast, _tf_eval, terraform  # noqa: F401
 
 
 def _safely_packed(job: tuple) -> LoadResult:  # type: ignore[type-arg]

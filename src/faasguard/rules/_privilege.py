@@ -19,6 +19,7 @@ applied. Both only ever make the answer an over-approximation.
 
 from __future__ import annotations
 
+import functools
 import json
 from functools import cache
 from importlib import resources
@@ -93,6 +94,13 @@ def _fallback_is_read(action: str) -> bool:
 
 def action_privilege(action: str, resources: tuple[str, ...] = ("*",)) -> str:
     """The class of one Action element (literal or pattern) of an Allow statement."""
+    # Only whether `*` is among the resources matters: memoise on that, not on the tuple.
+    return _action_privilege(action, "*" in resources)
+
+
+@functools.lru_cache(maxsize=8192)
+def _action_privilege(action: str, any_resource: bool) -> str:
+    resources = ("*",) if any_resource else ()
     if action == "*" or action.startswith("*:"):
         return ADMIN if "*" in resources else WRITE
     if action.lower() in OPERATIONAL:
