@@ -5,10 +5,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from faasguard.model import Finding
+from faasguard.model import Finding, Location
 from faasguard.report import Report
 
 SCHEMA_VERSION = 1
+
+
+_LOCS: dict[Location, dict[str, Any]] = {}
+
+
+def _loc(location: Location) -> dict[str, Any]:
+    """Location dicts are shared between findings (a chain repeats for every finding of a
+    function); the JSON encoder writes each occurrence, we build each once."""
+    found = _LOCS.get(location)
+    if found is None:
+        if len(_LOCS) > 200_000:
+            _LOCS.clear()
+        found = _LOCS[location] = location.to_dict()
+    return found
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -19,16 +33,16 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "category": f.category.value,
         "advice": f.advice,
         "message": f.message,
-        "location": f.location.to_dict(),
+        "location": _loc(f.location),
         "function": f.function,
         "cwe": f"CWE-{f.cwe}" if f.cwe else None,
         "fingerprint": f.fingerprint,
         "evidence": dict(f.evidence),
-        "related": [{"what": what, "location": loc.to_dict()} for what, loc in f.related],
+        "related": [{"what": what, "location": _loc(loc)} for what, loc in f.related],
         "exposure": f.exposure,
         "privilege": f.privilege,
         "rank": f.rank,
-        "chain": [{"what": what, "location": loc.to_dict()} for what, loc in f.chain],
+        "chain": [{"what": what, "location": _loc(loc)} for what, loc in f.chain],
     }
     return out
 
@@ -52,13 +66,13 @@ def functions_summary(report: Report) -> list[dict[str, Any]]:
                 "name": fn.name,
                 "provider": fn.provider.value,
                 "format": fn.source_format.value,
-                "location": fn.location.to_dict(),
+                "location": _loc(fn.location),
                 "runtime": fn.runtime,
                 "exposure": reach.exposure.value,
                 "privilege": reach.privilege,
                 "triggers": [t.label for t in fn.triggers],
                 "reachable": list(fn.reachable),
-                "chain": [{"what": w, "location": loc.to_dict()} for w, loc in reach.chain],
+                "chain": [{"what": w, "location": _loc(loc)} for w, loc in reach.chain],
                 "findings": counts.get(fn.name, {}),
             }
         )

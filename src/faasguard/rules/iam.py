@@ -139,6 +139,19 @@ def _granted(statement: Statement, wanted: Iterable[str], *, skip_full: bool = T
 
 def roles_with_users(inventory: Inventory) -> list[tuple[Role, list[Function]]]:
     """Every role, declared or attached, with the functions that run under it."""
+    cached = _ROLES_CACHE.get(id(inventory))
+    if cached is not None and cached[0] is inventory:
+        return cached[1]
+    pairs = _roles_with_users(inventory)
+    _ROLES_CACHE.clear()
+    _ROLES_CACHE[id(inventory)] = (inventory, pairs)
+    return pairs
+
+
+_ROLES_CACHE: dict[int, tuple[Inventory, list[tuple[Role, list[Function]]]]] = {}
+
+
+def _roles_with_users(inventory: Inventory) -> list[tuple[Role, list[Function]]]:
     table: dict[tuple[str, Location | None], tuple[Role, list[Function]]] = {}
     for role in inventory.roles:
         table.setdefault(_role_key(role), (role, []))
