@@ -120,3 +120,10 @@ def test_definitions_we_cannot_read_are_warned_not_skipped(tmp_path: Path) -> No
         ("unsupported", "warning", "infra/main.tf.json"),
         ("unsupported", "warning", "svc/serverless.ts"),
     ]
+
+
+def test_a_single_file_that_is_not_a_definition_is_warned(tmp_path: Path) -> None:
+    path = _write(tmp_path, "README.md", "# not a template\n")
+    result = discover(path)
+    assert result.candidates == []
+    assert [(d.code, d.location.file) for d in result.diagnostics] == [("unsupported", "README.md")]

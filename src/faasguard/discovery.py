@@ -134,6 +134,14 @@ def discover(
     result = DiscoveryResult()
     if root.is_file():
         _consider(root, root.parent, result, max_file_size)
+        if not result.candidates and not result.diagnostics:
+            why = unsupported_reason(root.name) or (
+                "not a definition faasguard reads (serverless.yml, a CloudFormation/SAM "
+                "template, *.tf, or an Azure Functions host.json/function.json)"
+            )
+            result.diagnostics.append(
+                Diagnostic(DiagnosticLevel.WARNING, "unsupported", why, Location(root.name))
+            )
         return result
     patterns = list(excludes)
     if use_ignore_files:
