@@ -105,9 +105,10 @@ def _to_number(text: str, kind: type) -> Any:
 
 
 class _Builder:
-    def __init__(self, file: str, max_nodes: int) -> None:
+    def __init__(self, file: str, max_nodes: int, aliases: bool = True) -> None:
         self.file = file
         self.max_nodes = max_nodes
+        self.aliases = aliases  # without anchors no node is reached twice: skip the memo
         self.memo: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
 
@@ -147,18 +148,26 @@ class _Builder:
         return size
 
     def build(self, node: yaml.Node) -> Any:
-        key = id(node)
-        if key in self.memo:
-            return self.memo[key]
+        if self.aliases:
+            key = id(node)
+            if key in self.memo:
+                return self.memo[key]
         if isinstance(node, yaml.ScalarNode):
             value = self.scalar(node)
         elif isinstance(node, yaml.SequenceNode):
             value = self.sequence(node)
         else:
             value = self.mapping(node)
-        value = self.apply_tag(node, value)
-        self.memo[key] = value
+        if node.tag[0] == "!":
+            value = self.apply_tag(node, value)
+        if self.aliases:
+            self.memo[key] = value
         return value
+
+    def loc_of(self, value: Any, node: yaml.Node) -> Location:
+        """The location of a built value: the one it already carries, else computed."""
+        loc = getattr(value, "loc", None)
+        return loc if loc is not None and loc.line == node.start_mark.line + 1 else self.loc(node)
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag, text = node.tag, node.value
@@ -183,8 +192,9 @@ class _Builder:
         out = LList()
         out.loc = self.loc(node)
         for item in node.value:
-            out.append(self.build(item))
-            out.item_locs.append(self.loc(item))
+            value = self.build(item)
+            out.append(value)
+            out.item_locs.append(self.loc_of(value, item))
         return out
 
     def mapping(self, node: yaml.MappingNode) -> LDict:
@@ -196,10 +206,11 @@ class _Builder:
                 merges.append(self.build(vnode))
                 continue
             key = self.build(knode)
+            where = self.loc_of(key, knode)
             if isinstance(key, list | dict):
                 key = json.dumps(key, sort_keys=True, default=str)
             out[key] = self.build(vnode)
-            out.key_locs[key] = self.loc(knode)
+            out.key_locs[key] = where
         for merged in merges:
             for source in merged if isinstance(merged, list) else [merged]:
                 if isinstance(source, LDict):
@@ -246,10 +257,11 @@ def parse_yaml(text: str, file: str, *, max_nodes: int = MAX_EXPANDED_NODES) -> 
 
 
 def parse_yaml_all(text: str, file: str, *, max_nodes: int = MAX_EXPANDED_NODES) -> list[Any]:
-    builder = _Builder(file, max_nodes)
+    aliases = "&" in text and "*" in text
+    builder = _Builder(file, max_nodes, aliases)
     try:
         nodes = list(_documents(text))
-        if "&" in text and "*" in text:  # aliases possible: bound their expansion first
+        if aliases:  # bound the expansion first
             for node in nodes:
                 builder.expanded_size(node)
         return [builder.build(node) for node in nodes]
