@@ -439,6 +439,16 @@ def test_scan_value_json_string_fields_and_keys() -> None:
     assert scan_value({"<img src=x onerror=alert(1)>": "v"})[0][1].category == "xss"
 
 
+def test_scan_value_repeated_strings_report_every_field() -> None:
+    attack = "<script>alert(1)</script>"
+    event = {"a": [attack, "plain", attack], "b": {attack: attack}, 3: {"c": attack}}
+    found = scan_value(event)
+    paths = list(dict.fromkeys(p for p, d in found if d.category == "xss"))
+    assert paths == ["a[0]", "a[2]", f"b.{attack}", "[3].c"]  # document order, every occurrence
+    assert sum(p == f"b.{attack}" for p, _ in found) == 2 * sum(p == "a[0]" for p, _ in found)
+    assert found == scan_value(event)  # memoised results are not shared mutable state
+
+
 def test_scan_value_is_bounded() -> None:
     many = {"items": ["<script>alert(1)</script>"] * 50}
     assert len(scan_value(many, max_strings=10)) <= 10 * 3

@@ -14,7 +14,7 @@ from types import ModuleType
 
 from . import _cmdi, _crlf, _ldapi, _nosqli, _sqli, _ssrf, _ssti, _traversal, _xss, _xxe
 from ._decode import decoded, needs_decoding
-from ._hit import Hit, has_any, lazy
+from ._hit import Hit, lazy
 
 __all__ = ["CATEGORIES", "Detection", "scan", "scan_value"]
 
@@ -39,7 +39,8 @@ _DETECTORS: tuple[tuple[str, ModuleType], ...] = (
 )
 # Strings made only of these characters, and without the words below, cannot carry any of the
 # attacks the detectors look for: they skip all work (the common case for real traffic).
-_QUIET = lazy(r"[A-Za-z0-9 _,.@+-]*")
+# Compiled at import (not lazily): every scanned string goes through it first.
+_QUIET_MATCH = re.compile(r"[A-Za-z0-9 _,.@+-]*").fullmatch
 _LOUD_NEEDLES = ("select", "by ", "true", "false", "--", "..", ".ini", "0x", "convert.")
 _LOUD_FIRST_WORD_LIST = """ping sleep nslookup curl wget whoami uname drop exec shutdown
     declare insert delete update ifconfig ipconfig netstat systeminfo hostname tasklist net
@@ -69,11 +70,18 @@ def _excerpt(text: str, hit: Hit) -> str:
 
 
 def _is_quiet(text: str) -> bool:
-    if _QUIET.fullmatch(text) is None:
+    if text.isalnum() and text.isascii():  # one ASCII word: only these needles can occur
+        low = text.lower()
+        return (
+            not ("select" in low or "true" in low or "false" in low or "0x" in low)
+            and low not in _LOUD_FIRST_WORDS
+        )
+    if _QUIET_MATCH(text) is None:
         return False
     low = text.lower()
-    if has_any(low, _LOUD_NEEDLES):
-        return False
+    for needle in _LOUD_NEEDLES:
+        if needle in low:
+            return False
     return low.lstrip().partition(" ")[0] not in _LOUD_FIRST_WORDS
 
 
@@ -93,6 +101,9 @@ def _detect_form(
 
 
 def _json_payload(text: str) -> object | None:
+    first = text[:1]
+    if first != "{" and first != "[" and not first.isspace():
+        return None  # cheap exit for the common case, same answer as below
     stripped = text.strip()
     if len(stripped) < 2 or len(stripped) > MAX_JSON_TEXT:
         return None
@@ -153,8 +164,24 @@ def _child(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+_OPERATORS = _nosqli.OPERATORS
+
+
 def _operator_key(key: str) -> bool:
-    return key[:1] == "$" and key[1:] in _nosqli.OPERATORS
+    return key[:1] == "$" and key[1:] in _OPERATORS
+
+
+def _render(chain: object) -> str:
+    """A field path from a lazily built chain: the root path, or (parent chain, key)."""
+    keys: list[object] = []
+    while isinstance(chain, tuple):
+        chain, key = chain
+        keys.append(key)
+    path = chain
+    assert isinstance(path, str)
+    for key in reversed(keys):
+        path = _child(path, key)
+    return path
 
 
 def _walk(
@@ -164,29 +191,63 @@ def _walk(
     max_strings: int,
     json_depth: int,
 ) -> list[tuple[str, Detection]]:
+    """Depth-first walk in document order; a dict's keys are checked before its values.
+
+    Field paths are only rendered for strings with detections (a cheap (parent, key) link
+    stands in until then); repeated strings are scanned once; a container's leading leaves are
+    handled in place instead of going through the stack (same order, same string budget).
+    """
     out: list[tuple[str, Detection]] = []
     want_nosqli = categories is None or "nosqli" in categories
     budget = max_strings
-    stack: list[tuple[str, object, int]] = [(path, value, 0)]
+    memo: dict[str, list[Detection]] = {}
+    is_quiet = _is_quiet
+
+    def report(text: str, where: object) -> None:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = _scan(text, categories, json_depth)
+        if found:
+            rendered = _render(where)
+            out.extend((rendered, d) for d in found)
+
+    stack: list[tuple[object, object, int]] = [(path, value, 0)]
+    pop, push = stack.pop, stack.append
     while stack and budget > 0:
-        where, item, depth = stack.pop()
+        where, item, depth = pop()
         if isinstance(item, str):
             budget -= 1
-            out.extend((where, d) for d in _scan(item, categories, json_depth))
-        elif depth >= 64:
+            if item and not is_quiet(item):
+                report(item, where)
             continue
-        elif isinstance(item, dict):
-            for key, sub in reversed(list(item.items())):
-                child = _child(where, key)
+        if depth >= 64:
+            continue
+        if isinstance(item, dict):
+            pairs = list(item.items())
+            for key, _ in reversed(pairs):
                 if isinstance(key, str):
-                    if want_nosqli and _operator_key(key):
+                    if key[:1] == "$" and want_nosqli and key[1:] in _OPERATORS:
                         det = Detection("nosqli", "nosqli.operator-key", 0.9, key[:EXCERPT_LEN])
-                        out.append((child, det))
+                        out.append((_render((where, key)), det))
                     elif not key.isidentifier():
                         budget -= 1
-                        out.extend((child, d) for d in _scan(key, categories, json_depth))
-                stack.append((child, sub, depth + 1))
+                        if key and not is_quiet(key):
+                            report(key, (where, key))
         elif isinstance(item, (list, tuple)):
-            for i in range(len(item) - 1, -1, -1):
-                stack.append((_child(where, i), item[i], depth + 1))
+            pairs = list(enumerate(item))
+        else:
+            continue
+        depth += 1
+        first = 0
+        for key, sub in pairs:
+            if isinstance(sub, (dict, list, tuple)) or budget <= 0:
+                break
+            first += 1
+            if isinstance(sub, str):
+                budget -= 1
+                if sub and not is_quiet(sub):
+                    report(sub, (where, key))
+        for index in range(len(pairs) - 1, first - 1, -1):
+            key, sub = pairs[index]
+            push(((where, key), sub, depth))
     return out

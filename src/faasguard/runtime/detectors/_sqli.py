@@ -9,10 +9,13 @@ from ._hit import Hit, has_any, lazy
 
 MAX_TOKENS = 400
 
+# Whitespace is skipped inside the pattern (possessively, so no backtracking) rather than
+# returned as tokens: half the matches and Python iterations on prose. Trailing whitespace is
+# the only place no token follows; the last alternative consumes it in one match.
 _TOKEN = lazy(
     r"""
-     (?P<ws>\s+)
-    |(?P<c>--[^\n]*|\#[^\n]*|/\*.*?(?:\*/|\Z)|;%00)
+     \s*+(?:
+     (?P<c>--[^\n]*|\#[^\n]*|/\*.*?(?:\*/|\Z)|;%00)
     |(?P<s>'(?:[^'\\]|\\.|'')*(?:'|\Z)|"(?:[^"\\]|\\.|"")*(?:"|\Z)|`[^`]*(?:`|\Z))
     |(?P<v>@@?[\w$.]*)
     |(?P<n>0x[0-9a-f]+(?!\w)|\d+(?:\.\d+)?(?![\w.]))
@@ -20,6 +23,7 @@ _TOKEN = lazy(
     |(?P<o>\|\||&&|<=>|<>|!=|<=|>=|::|:=|[=<>!+\-*/%^&|~])
     |(?P<p>[(),;])
     |(?P<x>.)
+    )|(?P<ws>\s+)
     """,
     re.I | re.S | re.X,
 )
@@ -103,15 +107,19 @@ _ENDERS = frozenset({"c", ";", "end"})
 
 # kind is one of: s n w v f o l c ( ) , ; x end  (string, number, word, variable, function...)
 Tok = namedtuple("Tok", "kind text start")
+_new_tuple = tuple.__new__
 
 
 def _lex(text: str) -> list[Tok]:
     toks: list[Tok] = []
+    append = toks.append
+    new = _new_tuple  # Tok(...) without the namedtuple's Python-level __new__ frame
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "x"
         if kind == "ws":
             continue
-        value = m.group()
+        value = m.group(kind)
+        start = m.start(kind)
         if kind == "p":
             kind = value
         elif kind == "w":
@@ -120,7 +128,7 @@ def _lex(text: str) -> list[Tok]:
             value = low
         elif kind == "o" and value in ("&&", "||"):
             kind = "l"
-        toks.append(Tok(kind, value, m.start()))
+        append(new(Tok, (kind, value, start)))
         if len(toks) >= MAX_TOKENS:
             break
     for i, t in enumerate(toks[:-1]):
@@ -428,4 +436,4 @@ _SQL_WORDS = (
 
 
 def gate(low: str, chars: frozenset[str]) -> bool:
-    return not _SQL_CHARS.isdisjoint(chars) or any(w in low for w in _SQL_WORDS)
+    return not _SQL_CHARS.isdisjoint(chars) or has_any(low, _SQL_WORDS)

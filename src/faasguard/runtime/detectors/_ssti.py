@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, lazy
+from ._hit import Hit, has_any, lazy
 
 _EXPR = r"[^{}]{0,300}"
 _DELIMITED = lazy(
@@ -49,4 +49,4 @@ _NEEDLES = ("%>", "@(", "__", "[[", "java.", "getclass", "forname", "#set", "ass
 
 
 def gate(low: str, chars: frozenset[str]) -> bool:
-    return "{" in chars or any(n in low for n in _NEEDLES)
+    return "{" in chars or has_any(low, _NEEDLES)

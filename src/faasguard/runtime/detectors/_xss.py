@@ -163,7 +163,7 @@ _PROBES = (
 def gate(low: str, chars: frozenset[str]) -> bool:
     if "<" in chars or "script" in low or "data:" in low or "expression" in low:
         return True
-    if ("(" in chars or "`" in chars) and any(p in low for p in _PROBES):
+    if ("(" in chars or "`" in chars) and has_any(low, _PROBES):
         return True
     if "=" in chars and "on" in low:
         return True
