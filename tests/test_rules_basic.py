@@ -148,3 +148,14 @@ def test_a_shared_setting_is_one_finding_naming_every_function() -> None:
     assert len(findings) == 1
     assert findings[0].evidence["functions"] == ["getOrders", "getOrdersV2"]
     assert findings[0].function is None
+
+
+def test_application_insights_connection_string_is_not_a_secret() -> None:
+    value = (
+        "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
+        "IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/"
+    )
+    assert find_secret("APPLICATIONINSIGHTS_CONNECTION_STRING", value) is None
+    # ... but a real secret under that name still is: provider formats win over names
+    leaked = value + ";AccountKey=" + "A" * 86 + "=="
+    assert find_secret("APPLICATIONINSIGHTS_CONNECTION_STRING", leaked) is not None

@@ -47,7 +47,10 @@ _SECRET_NAME = re.compile(
 )
 _NOT_SECRET_NAME = re.compile(
     r"(?:_(?:ARN|NAME|PATH|PARAM|PARAMETER|ID|URL|ENDPOINT|HEADER|TTL|LENGTH|EXPIRY|EXPIRES|"
-    r"TIMEOUT|FILE|REGION|FIELD|TYPE|ENABLED|DISABLED|KEY_ID|VERSION)$)|^(?:TOKEN_TYPE)$",
+    r"TIMEOUT|FILE|REGION|FIELD|TYPE|ENABLED|DISABLED|KEY_ID|VERSION)$)|^(?:TOKEN_TYPE)$"
+    # Application Insights connection strings carry an instrumentation key that Microsoft
+    # documents as not secret (it only identifies where telemetry goes).
+    r"|^(?:APPLICATIONINSIGHTS_CONNECTION_STRING|APPINSIGHTS_INSTRUMENTATIONKEY)$",
     re.I,
 )
 _PLACEHOLDERS = re.compile(
