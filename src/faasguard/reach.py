@@ -13,6 +13,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from faasguard._memo import per_inventory
 from faasguard.model import (
     REF_PREFIX,
     AuthKind,
@@ -147,19 +148,11 @@ def reach_of(
     return Reach(fn, exposure, privilege_of(fn), entry, tuple(chain))
 
 
+@per_inventory
 def reaches_of(inventory: Inventory) -> dict[str, Reach]:
-    """The reach of every function, keyed by :attr:`Function.id`, computed once per inventory."""
-    cached = _CACHE.get(id(inventory))
-    if cached is not None and cached[0] is inventory:
-        return cached[1]
+    """The reach of every function, keyed by :attr:`Function.id`."""
     resources = {r.name: r for r in inventory.resources}
-    reaches = {fn.id: reach_of(fn, inventory, resources) for fn in inventory.functions}
-    _CACHE.clear()
-    _CACHE[id(inventory)] = (inventory, reaches)
-    return reaches
-
-
-_CACHE: dict[int, tuple[Inventory, dict[str, Reach]]] = {}
+    return {fn.id: reach_of(fn, inventory, resources) for fn in inventory.functions}
 
 
 def rank(findings: Iterable[Finding], inventory: Inventory) -> list[Finding]:

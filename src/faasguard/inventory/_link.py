@@ -50,12 +50,6 @@ def _with_reachable(fn: Function, index: _Index) -> Function:
     return dataclasses.replace(fn, reachable=names) if names else fn
 
 
-def reachable(statements: Iterable[Statement], resources: Iterable[Resource]) -> list[Resource]:
-    """Declared resources that some Allow statement grants at least one action on."""
-    allows = [s for s in statements if s.allows]
-    return [r for r in resources if any(_grants(s, r) for s in allows)]
-
-
 def _directory(file: str) -> str:
     head, _, _ = file.rpartition("/")
     return head
@@ -175,15 +169,6 @@ def _names_one(pattern: str) -> bool:
         return False
     name = _pattern_name(pattern)
     return bool(name) and "*" not in name and "?" not in name
-
-
-def _grants(statement: Statement, resource: Resource) -> bool:
-    service = SERVICE_OF_KIND.get(resource.kind)
-    if service is None or not _acts_on(statement, service):
-        return False
-    if statement.not_resources:
-        return not any(_matches(p, resource) for p in statement.not_resources)
-    return any(_matches(p, resource) for p in statement.resources)
 
 
 def _action_covers_service(action: str, service: str) -> bool:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from faasguard._memo import per_inventory
 from faasguard.model import (
     Category,
     Finding,
@@ -137,21 +138,9 @@ def _granted(statement: Statement, wanted: Iterable[str], *, skip_full: bool = T
     return [action for action in wanted if _iam_data.grants(patterns, action)]
 
 
+@per_inventory
 def roles_with_users(inventory: Inventory) -> list[tuple[Role, list[Function]]]:
     """Every role, declared or attached, with the functions that run under it."""
-    cached = _ROLES_CACHE.get(id(inventory))
-    if cached is not None and cached[0] is inventory:
-        return cached[1]
-    pairs = _roles_with_users(inventory)
-    _ROLES_CACHE.clear()
-    _ROLES_CACHE[id(inventory)] = (inventory, pairs)
-    return pairs
-
-
-_ROLES_CACHE: dict[int, tuple[Inventory, list[tuple[Role, list[Function]]]]] = {}
-
-
-def _roles_with_users(inventory: Inventory) -> list[tuple[Role, list[Function]]]:
     table: dict[tuple[str, Location | None], tuple[Role, list[Function]]] = {}
     for role in inventory.roles:
         table.setdefault(_role_key(role), (role, []))
@@ -201,7 +190,6 @@ def _role_key(role: Role) -> tuple[str, Location | None]:
 )
 def wildcard_actions(inventory: Inventory) -> Iterator[Finding]:
     for role, users in roles_with_users(inventory):
-        owner: Function | None = users[0] if len(users) == 1 else None
         for policy in role.policies:
             if _aws_managed(policy):
                 continue  # AdministratorAccess is expanded to `*`: FG103 names it
@@ -209,24 +197,21 @@ def wildcard_actions(inventory: Inventory) -> Iterator[Finding]:
                 actions = _wildcards(statement) if statement.allows else []
                 if not actions:
                     continue
-                severity = Severity.CRITICAL if "*" in actions else Severity.HIGH
-                names = ", ".join(fn.name for fn in users) or "no function found"
-                yield wildcard_actions.finding(
-                    f"role {role.name} (used by {names}) allows {', '.join(actions)} on "
+                yield _emit(
+                    wildcard_actions,
+                    f"allows {', '.join(actions)} on "
                     f"{', '.join(statement.resources) or 'NotResource'}",
                     statement.location,
-                    function=owner,
+                    role,
+                    users,
                     evidence={
-                        "role": role.name,
-                        "functions": [fn.name for fn in users],
                         "actions": actions,
                         "resources": list(statement.resources),
                         "policy": policy.name,
                     },
-                    related=[("role", role.location), ("policy", policy.location)]
-                    + [("function", fn.location) for fn in users[:10]],
-                    key=f"{role.name}/{policy.name}/{'|'.join(actions)}",
-                    severity=severity,
+                    key=f"{policy.name}/{'|'.join(actions)}",
+                    policy=policy,
+                    severity=Severity.CRITICAL if "*" in actions else Severity.HIGH,
                 )
 
 
