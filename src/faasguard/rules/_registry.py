@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +42,19 @@ class Rule:
         related: Iterable[tuple[str, Location]] = (),
         key: str = "",
         severity: Severity | None = None,
+        functions: Sequence[Function] | None = None,
     ) -> Finding:
-        """A finding of this rule; ``key`` names the flagged element stably (no line numbers)."""
+        """A finding of this rule; ``key`` names the flagged element stably (no line numbers).
+
+        ``functions``: the functions a setting written once applies to (a provider-level value,
+        a shared role, an app setting). The finding is about the one function when there is
+        one, names all of them in its evidence, and relates their locations unless ``related``
+        says otherwise.
+        """
+        if functions is not None:
+            function = functions[0] if len(functions) == 1 else None
+            evidence = {**(evidence or {}), "functions": [fn.name for fn in functions]}
+            related = related or [("function", fn.location) for fn in functions[:10]]
         owner = function.logical_id or function.name if function else ""
         digest = hashlib.sha256(
             "\x1f".join((self.id, location.file, owner, key or message)).encode()

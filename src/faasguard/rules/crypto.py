@@ -127,9 +127,8 @@ def env_secrets_without_cmk(inventory: Inventory) -> Iterator[Finding]:
             f"the environment of {_names(functions)} holds secrets ({', '.join(variables)}) "
             "encrypted only with the AWS-managed key",
             location,
-            function=functions[0] if len(functions) == 1 else None,
-            evidence={"variables": variables, "functions": [fn.name for fn in functions]},
-            related=[("function", fn.location) for fn in functions[:10]],
+            functions=functions,
+            evidence={"variables": variables},
             key="env-kms:" + ",".join(fn.logical_id or fn.name for fn in functions),
         )
 

@@ -86,13 +86,8 @@ def deprecated_runtime(inventory: Inventory) -> Iterator[Finding]:
         yield deprecated_runtime.finding(
             message,
             location,
-            function=functions[0] if len(functions) == 1 else None,
-            evidence={
-                "runtime": runtime,
-                "end_of_support": table[runtime],
-                "functions": [fn.name for fn in functions],
-            },
-            related=[("function", fn.location) for fn in functions[:10]],
+            functions=functions,
+            evidence={"runtime": runtime, "end_of_support": table[runtime]},
             key=runtime,
             severity=severity,
         )
@@ -218,9 +213,7 @@ def _grouped(owner: Any, functions: list[Function], what: str, key: str) -> Iter
         yield owner.finding(
             f"{what}: {_names(fns)}",
             fns[0].location,
-            function=fns[0] if len(fns) == 1 else None,
-            evidence={"functions": [fn.name for fn in fns]},
-            related=[("function", fn.location) for fn in fns[:10]],
+            functions=fns,
             key=f"{key}:{file}",
         )
 
@@ -408,9 +401,8 @@ def unpinned_layer(inventory: Inventory) -> Iterator[Finding]:
         yield unpinned_layer.finding(
             f"layer {ref} is not pinned to a version (used by {_names(functions)})",
             location,
-            function=functions[0] if len(functions) == 1 else None,
-            evidence={"layer": ref, "functions": [fn.name for fn in functions]},
-            related=[("function", fn.location) for fn in functions[:10]],
+            functions=functions,
+            evidence={"layer": ref},
             key=f"layer-pin:{ref}",
         )
 
@@ -457,14 +449,8 @@ def cross_account_layer(inventory: Inventory) -> Iterator[Finding]:
             f"layer {ref} comes from account {account}, not this project's "
             f"({', '.join(sorted(own))}); used by {_names(functions)}",
             location,
-            function=functions[0] if len(functions) == 1 else None,
-            evidence={
-                "layer": ref,
-                "account": account,
-                "project_accounts": sorted(own),
-                "functions": [fn.name for fn in functions],
-            },
-            related=[("function", fn.location) for fn in functions[:10]],
+            functions=functions,
+            evidence={"layer": ref, "account": account, "project_accounts": sorted(own)},
             key=f"layer-account:{ref}",
         )
 

@@ -124,8 +124,8 @@ def _emit(
     return check.finding(
         f"role {role.name} (used by {_names(users)}) {message}",
         location,
-        function=users[0] if len(users) == 1 else None,
-        evidence={"role": role.name, "functions": [fn.name for fn in users], **evidence},
+        functions=users,
+        evidence={"role": role.name, **evidence},
         related=[*links, *related],
         key=f"{role.name}/{key}",
         severity=severity,

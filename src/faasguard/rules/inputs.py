@@ -116,8 +116,10 @@ def internal_errors(inventory: Inventory) -> Iterator[Finding]:
         "names no rule or gives no reason. It suppresses nothing.",
         why="A suppression is a security decision someone must be able to review later; "
         "without a reason nobody can tell an accepted risk from a silenced alarm.",
-        fix={"all": "Write the reason after the ids: `# faasguard: ignore[FG201] public "
-             "health check, returns no data`."},
+        fix={
+            "all": "Write the reason after the ids: `# faasguard: ignore[FG201] public "
+            "health check, returns no data`."
+        },
         example="# faasguard: ignore[FG201]",
     ),
 )

@@ -84,13 +84,7 @@ def _shared(
 ) -> Finding:
     """One finding for a setting written once and used by several functions."""
     return this.finding(
-        message,
-        location,
-        function=functions[0] if len(functions) == 1 else None,
-        evidence={**evidence, "functions": [fn.name for fn in functions]},
-        related=[("function", fn.location) for fn in functions[:10]],
-        key=key,
-        severity=severity,
+        message, location, functions=functions, evidence=evidence, key=key, severity=severity
     )
 
 
@@ -495,12 +489,8 @@ def unthrottled_api(inventory: Inventory) -> Iterator[Finding]:
                 else f"routes to {_names(functions)}"
             ),
             declared.location,
-            function=functions[0] if len(functions) == 1 else None,
-            evidence={
-                "api": api,
-                "anonymous_routes": [t.label for t in anonymous],
-                "functions": [fn.name for fn in functions],
-            },
+            functions=functions,
+            evidence={"api": api, "anonymous_routes": [t.label for t in anonymous]},
             related=[("route", t.location) for _, t in routes[:10]],
             key=f"api:{api}",
             severity=None if anonymous else Severity.LOW,

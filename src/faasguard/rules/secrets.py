@@ -74,15 +74,13 @@ def plaintext_env_secret(inventory: Inventory) -> Iterator[Finding]:
             f"{name} holds a plaintext {match.kind} ({redact(var.value or '')}), in the "
             f"environment of {names}",
             location,
-            function=functions[0] if len(functions) == 1 else None,
+            functions=functions,
             evidence={
                 "variable": name,
                 "kind": match.kind,
                 "confidence": match.confidence,
                 "origin": var.origin.value,
-                "functions": [fn.name for fn in functions],
             },
-            related=[("function", fn.location) for fn in functions[:10]],
             key=name,
             severity=Severity.HIGH if match.confidence == "high" else Severity.MEDIUM,
         )

@@ -419,13 +419,8 @@ def cors_any_origin_with_credentials(inventory: Inventory) -> Iterator[Finding]:
             f"CORS allows origin {' and '.join(repr(o) for o in wild)} with credentials"
             f"{where} (in front of {names})",
             location,
-            function=functions[0] if len(functions) == 1 else None,
-            evidence={
-                "origins": list(origins),
-                "allow_credentials": True,
-                "functions": [fn.name for fn in functions],
-            },
-            related=[("function", fn.location) for fn in functions[:10]],
+            functions=functions,
+            evidence={"origins": list(origins), "allow_credentials": True},
             key="cors",
             severity=Severity.LOW if local else None,
         )
