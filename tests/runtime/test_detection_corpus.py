@@ -1,8 +1,7 @@
 """Detection and false-positive rates on the shared injection corpus (../shared/corpora).
 
-Floors are the figures the engine reaches today. Where they are below the issue's targets the
-floor is the measured value (XSS: 90% target, about 84% reached; see the bare event-handler
-names below) so that a regression fails while the gap stays visible.
+Floors sit just under the figures the engine reaches today, so that a regression fails; every
+category with a target in the issue meets it.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ from tests.conftest import corpora_dir, need
 # category -> (floor on "any detection" rate, issue target or None)
 FLOORS = {
     "sqli": (0.95, 0.95),
-    "xss": (0.83, 0.90),
-    "cmdi": (0.90, 0.90),
+    "xss": (0.96, 0.90),
+    "cmdi": (0.93, 0.90),
     "traversal": (0.95, 0.90),
     "ssti": (0.95, 0.90),
     "nosqli": (0.90, 0.90),
@@ -70,12 +69,22 @@ def test_detection_rate_per_category(category: str) -> None:
     assert rate >= floor, f"{category}: {caught[category]}/{total[category]} = {rate:.2%}"
 
 
-def test_xss_without_bare_event_handler_names_meets_target() -> None:
-    """The XSS list holds ~217 lone event-handler names ("onResizeEnd"): not attacks alone."""
+def test_bare_event_handler_names_are_low_confidence_probes() -> None:
+    """The XSS list holds ~217 lone event-handler names ("onResizeEnd"): filter probes, flagged
+    with low confidence so that `min_confidence` can let them through where they are data."""
     _, _, rows = _attack_results()
-    xss = [r for r in rows if r["category"] == "xss" and not BARE_EVENT_NAME.match(r["payload"])]
-    rate = sum(r["hit"] for r in xss) / len(xss)
-    assert rate >= 0.90, f"{rate:.2%}"
+    names = [r["payload"] for r in rows if BARE_EVENT_NAME.match(r["payload"])]
+    assert len(names) > 100
+    found = [scan(name) for name in names]
+    assert sum(bool(f) for f in found) / len(names) >= 0.95
+    assert all(d.confidence < 0.5 for f in found for d in f)
+
+
+def test_command_injection_is_reported_as_such() -> None:
+    _, _, rows = _attack_results()
+    cmdi = [r["payload"] for r in rows if r["category"] == "cmdi"]
+    own = sum(any(d.category == "cmdi" for d in scan(p)) for p in cmdi)
+    assert own / len(cmdi) >= 0.90, f"{own}/{len(cmdi)}"
 
 
 def test_no_false_positive_on_aws_sample_event_strings() -> None:

@@ -191,6 +191,49 @@ BENIGN = [
     "mutation MyNewTask($desc: String!) {\n  createTask(description: $desc) {\n    id\n  }\n}\n",
     "arn:aws:sqs:us-east-1:123456789012:orders-queue",
     "",
+    # words that start like event handlers, escaped markup, template literals, YAML tags
+    "online",
+    "onion",
+    "Ongoing",
+    "one",
+    "only",
+    "onboarding",
+    "&lt;",
+    "<",
+    "a &lt; b",
+    "Total: ${total}",
+    "!!binary |\n  R0lGODlhDAAMAIQAAP",
+    "!!str 123",
+    "; see the appendix for details",
+    "| Name | Price |",
+]
+
+# Probe classes: a value that is nothing but a DOM event-handler name, or an obfuscated "<"
+PROBES = [
+    "onmouseover",
+    "onError",
+    "ONLOAD",
+    "onpointerrawupdate",
+    "onwebkitanimationend",
+    " onfocusin ",
+    "&#0000060",
+    "&#x00003C;",
+    "\\x3c",
+    "\\u003C",
+    "%3C",
+    "%253c",
+]
+
+# Code injection written for interpreters a shell command reaches: PHP complex interpolation,
+# unsafe YAML tags, and a value that opens with a command separator.
+CODE_INJECTION = [
+    "{${system('id')}}",
+    " {${sleep(5)}} ",
+    "${@print(md5(x))}",
+    "!!python/object/apply:os.system ['id']",
+    "!!python/object/new:subprocess.Popen [['sh']]",
+    ";echo '<b>owned</b>'",
+    "| cat x",
 ]
 
 
@@ -207,6 +250,18 @@ def test_attack_is_detected_in_its_category(category: str, payload: str) -> None
 @pytest.mark.parametrize("text", BENIGN)
 def test_tricky_benign_text_is_clean(text: str) -> None:
     assert scan(text) == []
+
+
+@pytest.mark.parametrize("text", PROBES)
+def test_probe_values_are_xss_with_low_confidence(text: str) -> None:
+    found = scan(text)
+    assert [d.category for d in found] == ["xss"], found
+    assert found[0].rule.endswith("-probe") and found[0].confidence < 0.5
+
+
+@pytest.mark.parametrize("text", CODE_INJECTION)
+def test_code_injection_is_cmdi(text: str) -> None:
+    assert "cmdi" in {d.category for d in scan(text)}
 
 
 def test_detection_contract() -> None:

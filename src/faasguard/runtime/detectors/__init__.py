@@ -75,10 +75,13 @@ def _is_quiet(text: str) -> bool:
         return (
             not ("select" in low or "true" in low or "false" in low or "0x" in low)
             and low not in _LOUD_FIRST_WORDS
+            and not _xss.is_handler_name(low)
         )
     if _QUIET_MATCH(text) is None:
         return False
     low = text.lower()
+    if _xss.is_handler_name(low.strip()):
+        return False
     for needle in _LOUD_NEEDLES:
         if needle in low:
             return False

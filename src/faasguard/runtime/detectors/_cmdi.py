@@ -75,9 +75,13 @@ _TOOL_ALONE = lazy(
 )
 _PHP = lazy(
     r"<\?(?:php|=)|\$_(?:get|post|request|cookie|server|files)\s{0,32}\[|"
-    r"\bphpinfo\s{0,32}\(\s{0,32}\)",
+    r"\bphpinfo\s{0,32}\(\s{0,32}\)|"
+    # PHP complex interpolation runs code inside eval'd or double-quoted strings: {${f()}}, ${@f()}
+    r"\{\$\{\s{0,32}@?[a-z_]\w{0,40}\s{0,32}\(|\$\{\s{0,32}@[a-z_]\w{0,40}\s{0,32}\(",
     re.I,
 )
+# PyYAML / ruamel unsafe tags: loading them constructs arbitrary Python objects (code execution)
+_YAML_PYTHON = lazy(r"!!python/(?:object(?:/new|/apply)?|name|module)\s{0,8}:", re.I)
 _SUSPICIOUS_ARG = lazy(
     r"/etc/|/proc/|/bin/|c:\\|%systemroot%|\\windows\\|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|"
     r"https?://|^-[a-z]|\$\w|\b\d+\s{0,32}$",
@@ -103,7 +107,8 @@ _SIGNATURES = (
     ("cmdi.windows-env", 0.7, _WIN_ENV, ("%",)),
     ("cmdi.command-option", 0.75, _WITH_OPTION, (" -", " /")),
     ("cmdi.windows-admin", 0.8, _WINDOWS_ADMIN, ("net", "reg ", "sc ", "wmic", "schtasks")),
-    ("cmdi.php-code", 0.8, _PHP, ("<?", "$_", "phpinfo")),
+    ("cmdi.php-code", 0.8, _PHP, ("<?", "$_", "phpinfo", "${")),
+    ("cmdi.yaml-python-object", 0.9, _YAML_PYTHON, ("!!python/",)),
     (
         "cmdi.tool-name",
         0.6,
@@ -156,6 +161,8 @@ def _plausible(m: re.Match[str]) -> bool:
     word_end = m.end() if m.group("arg") is None else m.start("arg")
     if sep in "`$%\\" or m.group()[:2] in ("&&", "||"):
         return True
+    if sep in ";|" and not m.string[: m.start()].strip(" \t'\""):
+        return True  # a value that opens with a separator and a command is no prose
     if sep in "\r\n":
         return "/" in m.group() or _suspicious(m.group("arg"))
     tail = m.string[word_end : word_end + 1]
@@ -168,7 +175,7 @@ def _suspicious(arg: str | None) -> bool:
     return arg is not None and _SUSPICIOUS_ARG.search(arg.strip()) is not None
 
 
-_SHELL_CHARS = frozenset(";|&\n\r`$<>{(%\\")
+_SHELL_CHARS = frozenset(";|&\n\r`$<>{(%\\!")
 _BARE_PREFIXES = (
     "/bin/", "/usr/", "/sbin/", "c:", "cat", "type", "more", "ping", "nc", "ncat", "curl",
     "wget", "sleep", "ls", "dir", "id", "whoami", "uname", "nslookup", "powershell", "cmd",

@@ -69,8 +69,28 @@ _EVENT_NAMES = """abort activate afterprint afterupdate animationend animationit
     syncrestored timeerror toggle touchend touchmove touchstart transitionend undo unload
     urlflip wheel pointerdown pointerup pointerover pointerenter loadstart loadend
     canplay durationchange emptied ended loadeddata loadedmetadata ratechange seeked seeking
-    stalled suspend timeupdate volumechange waiting show cuechange formdata"""
+    stalled suspend timeupdate volumechange waiting show cuechange formdata
+    afterscriptexecute beforescriptexecute animationcancel beforeinput beforetoggle beforematch
+    canplaythrough cancel close dragdrop dragexit fullscreenchange mozfullscreenchange
+    webkitfullscreenchange mediacomplete mediaerror trackchange pointerleave pointermove
+    pointerout pointercancel pointerrawupdate gotpointercapture lostpointercapture scrollend
+    transitioncancel transitionrun transitionstart webkitanimationend webkitanimationiteration
+    webkitanimationstart webkittransitionend unhandledrejection rejectionhandled messageerror
+    securitypolicyviolation slotchange visibilitychange languagechange orientationchange
+    devicemotion deviceorientation compositionstart compositionupdate compositionend
+    contentvisibilityautostatechange pagereveal pageswap scrollsnapchange scrollsnapchanging"""
 _EVENTS = frozenset(_EVENT_NAMES.split())
+# A value that is nothing but an encoded "<" (zero-padded numeric entity, JS/CSS escape, percent
+# encoding): a filter-evasion probe, never plain data. A bare "<" or "&lt;" is not flagged.
+_ENCODED_LT = lazy(
+    r"\s*(?:&#0*60;?|&#x0*3c;?|\\x3c|\\u0*3c|\\u\{0*3c\}|\\0*3c|%(?:25)*3c)\s*", re.I
+)
+
+
+def is_handler_name(low: str) -> bool:
+    """`low` is exactly a DOM event handler attribute name ("onmouseover"): a probe for which
+    handlers a filter lets through."""
+    return low[:2] == "on" and low[2:] in _EVENTS
 
 
 _SIGNATURES = (
@@ -100,6 +120,12 @@ _SINK_NEEDLES = (
 
 def detect(text: str, low: str) -> list[Hit]:
     hits: list[Hit] = []
+    if len(low) <= 40:
+        probe = low.strip()
+        if is_handler_name(probe):
+            return [Hit("xss.handler-probe", 0.4, 0, len(text))]
+        if _ENCODED_LT.fullmatch(text):
+            return [Hit("xss.encoded-bracket-probe", 0.4, 0, len(text))]
     for rule, conf, pattern, needles in _SIGNATURES:
         if has_any(low, needles):
             m = pattern.search(text)
@@ -166,5 +192,7 @@ def gate(low: str, chars: frozenset[str]) -> bool:
     if ("(" in chars or "`" in chars) and has_any(low, _PROBES):
         return True
     if "=" in chars and "on" in low:
+        return True
+    if len(low) <= 40 and (is_handler_name(low.strip()) or _ENCODED_LT.fullmatch(low)):
         return True
     return ("(" in chars or "`" in chars) and not _BREAKERS.isdisjoint(chars)
