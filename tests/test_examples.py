@@ -34,6 +34,8 @@ VULNERABLE: dict[str, Expected] = {
         ("FG601", "serverless.yml", 73),  # processJob on python3.7
         ("FG305", "serverless.yml", 80),  # exportOrders: function URL, no reservedConcurrency
         ("FG202", "serverless.yml", 82),  # url: true (auth NONE)
+        ("FG701", "requirements.txt", 2),  # requests 2.28.1: GHSA-j8r2-6x86-q33q
+        ("FG701", "requirements.txt", 3),  # PyYAML 5.3.1: GHSA-8q59-q68h-6hv4
     },
     "sam-payments": {
         ("FG307", "template.yaml", 45),  # PaymentsHttpApi: no throttling, /health anonymous
@@ -71,6 +73,7 @@ VULNERABLE: dict[str, Expected] = {
         ("FG401", "local.settings.json", 5),  # storage account key in AzureWebJobsStorage
         ("FG401", "local.settings.json", 6),  # SIGNING_KEY literal
         ("FG206", "local.settings.json", 11),  # CORS * with credentials
+        ("FG701", "package.json", 9),  # lodash 4.17.15: GHSA-35jh-r3h4-6jhm
     },
 }
 
@@ -95,6 +98,26 @@ _SUPPRESSION = re.compile(r"faasguard:\s*ignore(?:-file)?\s*\[[^\]]*\](?P<reason
 def _fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
     # Runtime end-of-support is date dependent: pin "today" to the date of the runtime table.
     monkeypatch.setattr(deploy, "today", lambda: dt.date(2026, 11, 28))
+
+
+@pytest.fixture(autouse=True)
+def _examples_advisory_db(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    """The advisory set bundled for the examples (examples/advisories), as the README loads it."""
+    from faasguard.supply.advisories import update_database
+
+    path = tmp_path_factory.mktemp("examples-db") / "advisories.sqlite"
+    update_database([str(EXAMPLES / "advisories")], path)
+    monkeypatch.setenv("FAASGUARD_DB", str(path))
+
+
+def test_without_an_advisory_database_the_examples_never_pass_as_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FAASGUARD_DB", str(tmp_path / "missing.sqlite"))
+    code, report = _scan("serverless-orders-hardened", tmp_path)
+    assert code == 1
+    assert {f["rule_id"] for f in report["findings"]} >= {"FG704"}
+    assert "--allow-unchecked" in capsys.readouterr().err
 
 
 def _scan(name: str, tmp_path: Path) -> tuple[int, dict[str, Any]]:
@@ -171,3 +194,14 @@ def test_hardened_twin_is_the_same_application(name: str) -> None:
         }
 
     assert shape(EXAMPLES / f"{name}-hardened") == shape(EXAMPLES / name)
+
+
+def test_allow_unchecked_accepts_a_missing_advisory_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAASGUARD_DB", str(tmp_path / "missing.sqlite"))
+    out = tmp_path / "report.json"
+    code = main(["scan", str(EXAMPLES / "serverless-orders-hardened"), "--allow-unchecked",
+                 "--format", "json", "-o", str(out)])  # fmt: skip
+    assert code == 0
+    assert "FG704" in {f["rule_id"] for f in json.loads(out.read_text())["findings"]}

@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or fatal error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -15,6 +16,9 @@ from pathlib import Path
 from faasguard import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Findings saying dependencies could not be checked (no database, unparseable version, unknown
+# ecosystem): never a clean exit unless the user accepts it with --allow-unchecked.
+UNCHECKED_RULES = frozenset({"FG703", "FG704"})
 
 
 class UsageError(Exception):
@@ -45,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on-advice", action="store_true", help="let hardening advice set the exit code too"
     )
     scan.add_argument("--no-advice", action="store_true", help="do not report hardening advice")
+    scan.add_argument(
+        "--allow-unchecked",
+        action="store_true",
+        help="do not fail because some dependencies could not be checked for advisories",
+    )
     scan.add_argument(
         "--rules", metavar="IDS", help="comma-separated rule ids to run (default all)"
     )
@@ -85,7 +94,19 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text")
     explain = sub.add_parser("explain", help="print the documentation of one rule")
     explain.add_argument("rule_id", metavar="ID")
+    for name, (module, text) in _COMMANDS.items():
+        importlib.import_module(module).add_arguments(sub.add_parser(name, help=text))
     return parser
+
+
+# Commands whose options and code live with their feature: `add_arguments(parser)` and
+# `run(args) -> exit code`. The modules import nothing heavy at module level.
+_COMMANDS = {
+    "db": ("faasguard.supply._cli_db", "manage the local advisory database (OSV data)"),
+    "sbom": ("faasguard.supply._cli_sbom", "write a CycloneDX SBOM of a project's dependencies"),
+    "manifest": ("faasguard.integrity._cli", "build or verify a signed deployment manifest"),
+    "audit": ("faasguard.integrity._cli_audit", "verify a hash-chained security event log"),
+}
 
 
 def _add_load_options(p: argparse.ArgumentParser) -> None:
@@ -139,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args.format)
         if args.command == "explain":
             return _explain(args.rule_id)
+        if args.command in _COMMANDS:
+            return int(importlib.import_module(_COMMANDS[args.command][0]).run(args))
         _parser().print_help()
         return EXIT_ERROR
     except UsageError as exc:
@@ -268,9 +291,19 @@ def _scan(args: argparse.Namespace) -> int:
         duration_s=time.perf_counter() - started,
         rules=tuple(rules),
         suppressed=tuple(hidden),
+        ungated=UNCHECKED_RULES if args.allow_unchecked else frozenset(),
     )
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     _write(render(report, args.format, view=args.view, color=color), args.output)
+    unchecked = [f for f in report.findings if f.rule_id in UNCHECKED_RULES]
+    if unchecked and not args.allow_unchecked:
+        print(
+            f"faasguard: {len(unchecked)} finding(s) say dependencies could not be checked for "
+            "advisories (FG703/FG704): this scan is not clean. Load advisories with `faasguard "
+            "db update --from PATH_OR_URL`, or pass --allow-unchecked to accept that.",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if report.gating else EXIT_CLEAN
 
 

@@ -367,6 +367,53 @@ class SourceFile:
     size: int = 0
 
 
+class DependencySource(enum.StrEnum):
+    REGISTRY = "registry"  # PyPI / the npm registry
+    URL = "url"  # a direct archive URL
+    VCS = "vcs"  # git+https://..., github:owner/repo
+    PATH = "path"  # a local directory or file
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One package a manifest or lock file names. ``version`` is the exact version installed when
+    the file pins it (a lock file, ``==1.2.3``), else None; ``specifier`` is what was written."""
+
+    name: str  # as written
+    ecosystem: str  # OSV ecosystem name: "PyPI" | "npm"
+    location: Location
+    version: str | None = None
+    specifier: str = ""  # "==1.2.3", ">=2,<3", "^4.1.0", "git+https://...", "" for none
+    direct: bool | None = None  # None: the format does not say
+    source: DependencySource = DependencySource.REGISTRY
+    url: str | None = None
+    hashes: tuple[str, ...] = ()  # "sha256:<hex>", "sha512-<base64>" (npm integrity) as written
+    licenses: tuple[str, ...] = ()  # SPDX ids or names, where the file records them
+    requires: tuple[str, ...] = ()  # names of the dependencies it depends on (the graph)
+    extras: tuple[str, ...] = ()
+    marker: str = ""  # PEP 508 environment marker as written
+    dev: bool = False  # a development-only dependency (not deployed)
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """A dependency file: a manifest (what is asked for) or a lock file (what is installed)."""
+
+    path: str  # relative to the scan root, '/'-separated
+    kind: str  # "requirements", "pyproject", "poetry.lock", "Pipfile.lock", "uv.lock",
+    #            "pylock.toml", "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml"
+    ecosystem: str  # "PyPI" | "npm"
+    location: Location
+    dependencies: tuple[Dependency, ...] = ()
+    lock: bool = False
+    hash_checking: bool = False  # the project opted into hash checking (--require-hashes, --hash)
+    functions: tuple[str, ...] = ()  # Function.id of the functions whose code or layer holds it
+    lock_for: str | None = None  # for a lock file: the manifest path it locks, when known
+    # Package indexes the file adds to the default one (--extra-index-url), with where.
+    extra_indexes: tuple[tuple[str, Location], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     root: str
@@ -375,6 +422,7 @@ class Inventory:
     roles: tuple[Role, ...] = ()
     files: tuple[SourceFile, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    manifests: tuple[Manifest, ...] = ()  # dependency manifests and lock files
 
     def function(self, name: str) -> Function:
         for fn in self.functions:

@@ -339,3 +339,46 @@ def test_azure_http_trigger(monkeypatch):
     assert json.loads(rejected.body)["requestId"] == "7f1a"
     attack = HttpRequest(json.dumps(GOOD_ORDER).encode(), {"file": "../../../../etc/shadow"})
     assert main(attack).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("header", "proxies", "client"),
+    [
+        ("203.0.113.9", 0, ""),  # no trusted proxy: the header is the client's own claim
+        ("6.6.6.6, 203.0.113.9", 1, "203.0.113.9"),  # the leftmost entry is client-written
+        ("6.6.6.6, 203.0.113.9, 10.0.0.2", 2, "203.0.113.9"),
+        ("203.0.113.9:54321", 1, "203.0.113.9"),  # Azure appends ip:port
+        ("[2001:db8::7]:443", 1, "2001:db8::7"),
+        ("2001:db8::7", 1, "2001:db8::7"),
+        ("203.0.113.9", 2, ""),  # fewer entries than proxies: nothing trustworthy
+    ],
+)
+def test_client_address_counts_trusted_proxies_from_the_right(
+    header: str, proxies: int, client: str
+) -> None:
+    from faasguard.runtime._http import client_address
+
+    assert client_address(header, proxies) == client
+
+
+def test_wsgi_client_address_ignores_a_spoofed_forwarded_for_by_default() -> None:
+    from faasguard.runtime import Guard
+    from faasguard.runtime.wsgi import GuardMiddleware
+
+    seen: list[str] = []
+
+    class Recorder(Guard):
+        def check_request(self, request, call):  # type: ignore[no-untyped-def]
+            seen.append(request.source_ip)
+            super().check_request(request, call)
+
+    environ = wsgi_environ(b"{}")
+    environ["HTTP_X_FORWARDED_FOR"] = "6.6.6.6, 203.0.113.9"
+    run_wsgi(GuardMiddleware(wsgi_app, Recorder(detect="off", events=lambda e: None)), environ)
+    environ = wsgi_environ(b"{}")
+    environ["HTTP_X_FORWARDED_FOR"] = "6.6.6.6, 203.0.113.9"
+    run_wsgi(
+        GuardMiddleware(wsgi_app, Recorder(detect="off", events=lambda e: None), trusted_proxies=1),
+        environ,
+    )
+    assert seen == ["10.0.0.8", "203.0.113.9"]

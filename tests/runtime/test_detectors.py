@@ -517,3 +517,23 @@ def test_scan_value_is_bounded() -> None:
 def test_operator_like_keys_that_are_not_operators_are_fine() -> None:
     assert scan_value({"$schema": "https://json-schema.org/draft/2020-12/schema"}) == []
     assert scan_value({"price": {"amount": 5, "currency": "$"}}) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "quiet"),
+    [
+        ("Zoë O'Brien", True),
+        ("12 Rue de l'Église", True),
+        ("Müller-Lüdenscheidt", True),
+        ("l'Église d'Orléans", False),  # two quotes: could balance a SQL string
+        ("admin'", False),  # the classic quote probe
+        ("a'or'b", False),
+        ("x' or 1", False),
+        ("\u017felect", False),  # long s: NFKC turns it into "select"
+        ("\uff33elect", False),  # fullwidth S
+    ],
+)
+def test_prose_fast_path_never_hides_quote_tricks(text: str, quiet: bool) -> None:
+    from faasguard.runtime.detectors import _is_quiet
+
+    assert _is_quiet(text) is quiet

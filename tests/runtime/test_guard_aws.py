@@ -102,3 +102,32 @@ def test_configuration_errors_are_clear(task_root, monkeypatch, env, toml, messa
         (task_root / "faasguard.toml").write_text(toml)
     with pytest.raises(ConfigError, match=message):
         aws.handler(apigw_v1(), Context())
+
+
+def test_wrapper_rate_limit_from_environment(task_root, monkeypatch):
+    monkeypatch.setenv("FAASGUARD_HANDLER", "src.orders_app.handler")
+    monkeypatch.setenv("FAASGUARD_RATE", "2/minute")
+    monkeypatch.setenv("FAASGUARD_RATE_KEY", "ip")
+    statuses = [aws.handler(apigw_v1(), Context())["statusCode"] for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_wrapper_integrity_from_environment(task_root, monkeypatch):
+    from faasguard.integrity import build_manifest
+    from faasguard.runtime.integrity import IntegrityError
+
+    manifest = build_manifest(task_root)
+    (task_root / "faasguard-manifest.json").write_bytes(manifest.raw)
+    monkeypatch.setenv("FAASGUARD_HANDLER", "src.orders_app.handler")
+    monkeypatch.setenv("FAASGUARD_INTEGRITY", "1")
+    monkeypatch.setenv("FAASGUARD_MANIFEST_SHA256", manifest.sha256)
+    assert aws.handler(apigw_v1(), Context())["statusCode"] == 200
+    aws.reset()
+    (task_root / "src" / "orders_app.py").write_text(APP + "\nimport os  # tampered\n")
+    from faasguard.runtime import integrity
+
+    integrity._VERIFIED.clear()
+    with pytest.raises(IntegrityError, match="1 changed"):
+        aws.handler(apigw_v1(), Context())
+    monkeypatch.setenv("FAASGUARD_INTEGRITY", "off")
+    assert aws.handler(apigw_v1(), Context())["statusCode"] == 200

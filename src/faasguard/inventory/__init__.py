@@ -7,6 +7,7 @@ import os
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,44 @@ def build_inventory(
     files = [SourceFile(c.rel, c.kind, c.size) for c in found.candidates]
     loaded = {c.rel for c in found.candidates}
     files += [SourceFile(rel, "included") for rel in sorted(result.included - loaded)]
-    return link(Inventory(root=str(ctx.root), files=tuple(files)), result)
+    inventory = link(Inventory(root=str(ctx.root), files=tuple(files)), result)
+    return _with_manifests(inventory, root, excludes)
+
+
+def _with_manifests(inventory: Inventory, root: Path, excludes: Iterable[str]) -> Inventory:
+    """Dependency manifests and lock files, tied to the functions that ship them."""
+    import posixpath
+
+    from faasguard.supply import collect
+
+    layer_dirs = {}
+    for res in inventory.resources:
+        if res.kind == "layer":
+            content = res.settings.get("content_path")
+            written = res.settings.get("path")
+            if isinstance(written, str) and written:
+                base = posixpath.dirname(res.location.file)
+                content = posixpath.normpath(posixpath.join(base, written))
+            if isinstance(content, str) and "://" not in content:
+                layer_dirs[res.name] = "" if content == "." else content
+    manifests, diagnostics = collect(root, inventory.functions, excludes, layer_dirs=layer_dirs)
+    # Dependency files are read files too: counted, and searched for inline suppressions.
+    known = {f.path for f in inventory.files}
+    files = list(inventory.files)
+    for manifest in manifests:
+        written = {manifest.path: manifest.kind} | {
+            d.location.file: "included" for d in manifest.dependencies
+        }
+        for path, kind in written.items():
+            if path not in known:
+                known.add(path)
+                files.append(SourceFile(path, kind))
+    return replace(
+        inventory,
+        files=tuple(files),
+        manifests=manifests,
+        diagnostics=inventory.diagnostics + tuple(diagnostics),
+    )
 
 
 PARALLEL_MIN_UNITS = 48

@@ -21,6 +21,7 @@ class Report:
     tool_version: str = __version__
     rules: tuple = field(default=())  # the Rule objects that ran (for SARIF rule metadata)
     suppressed: tuple = field(default=())  # suppress.Suppressed: hidden, counted, listed
+    ungated: frozenset[str] = frozenset()  # rule ids reported but never gating (--allow-unchecked)
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -34,7 +35,9 @@ class Report:
         return tuple(
             f
             for f in self.findings
-            if f.severity >= self.fail_on and (self.gate_advice or not f.advice)
+            if f.severity >= self.fail_on
+            and (self.gate_advice or not f.advice)
+            and f.rule_id not in self.ungated
         )
 
     def severity_counts(self) -> dict[str, int]:

@@ -80,7 +80,8 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
             "severity": f.severity.label,
             "security-severity": _SECURITY_SEVERITY[f.severity],
             "category": f.category.value,
-            "tags": _tags(f.category.value, f.cwe, f.advice),
+            # extra_tags: e.g. every advisory id (GHSA/CVE/PYSEC aliases) of a vulnerability
+            "tags": _tags(f.category.value, f.cwe, f.advice) + list(f.extra_tags),
         },
     }
     if f.rule_id in rule_index:

@@ -114,7 +114,17 @@ def get_rule(rule_id: str) -> Rule:
 
 
 def _load_rule_modules() -> None:
-    from faasguard.rules import crypto, deploy, iam, inputs, limits, secrets, triggers  # noqa: F401
+    from faasguard.rules import (  # noqa: F401
+        crypto,
+        deploy,
+        iam,
+        inputs,
+        limits,
+        secrets,
+        supply_hygiene,
+        supply_vulns,
+        triggers,
+    )
 
 
 def run_rules(inventory: Inventory, *, enabled: Iterable[str] | None = None) -> Iterator[Finding]:

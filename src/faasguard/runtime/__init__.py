@@ -16,14 +16,17 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+    from ._gates import Identity
     from ._guard import Guard
     from ._limits import Limits
     from ._redact import RedactingFilter, redact
 
-__all__ = ["Guard", "Limits", "RedactingFilter", "guard", "redact"]
+__all__ = ["Guard", "Identity", "Limits", "RedactingFilter", "current_identity", "guard", "redact"]
 
 _LAZY = {
     "Guard": "._guard",
+    "Identity": "._gates",
+    "current_identity": "._gates",
     "Limits": "._limits",
     "RedactingFilter": "._redact",
     "redact": "._redact",

@@ -104,11 +104,14 @@ def http_request(event: dict, kind: str) -> Request:
         request.path = _str(event.get("path"), "/")
         resource = _str(event.get("resource"))
         request.route = f"{request.method} {resource}" if resource else ""
-        request.source_ip = _str(_dict(context.get("identity")).get("sourceIp"))
+        identity = _dict(context.get("identity"))
+        request.source_ip = _str(identity.get("sourceIp"))
+        request.api_key_id = _str(identity.get("apiKeyId"))
         request.query = _query(event, encoded=kind == "alb")
         if kind == "alb" and not request.source_ip:
+            # ALB appends the peer it saw: the entries before it are whatever the client sent
             forwarded = request.headers.get("x-forwarded-for", "")
-            request.source_ip = forwarded.split(",", 1)[0].strip()
+            request.source_ip = forwarded.rsplit(",", 1)[-1].strip()
     request.request_id = _str(context.get("requestId")) or request.headers.get(
         "x-amzn-trace-id", ""
     )
@@ -172,7 +175,9 @@ def _sns(record: dict) -> Message:
         if isinstance(value, str):
             strings[f"attributes.{name}"] = value
     message_id = _str(sns.get("MessageId"))
-    return Message("sns", message_id, text=_str(sns.get("Message")), strings=strings)
+    message = Message("sns", message_id, text=_str(sns.get("Message")), strings=strings)
+    message.record = sns
+    return message
 
 
 def _s3(record: dict) -> Message:

@@ -13,6 +13,9 @@ faasguard.toml (next to the code, or at FAASGUARD_CONFIG):
     require_auth = false             # FAASGUARD_REQUIRE_AUTH
     sample_rate = 0.1                # FAASGUARD_SAMPLE_RATE
     deadline_margin_ms = 500         # FAASGUARD_DEADLINE_MARGIN_MS
+    rate = "100/second"              # FAASGUARD_RATE; also rate_key, store, rate_fail
+    store = "redis://cache:6379/0"   # FAASGUARD_STORE: shared rate-limit state
+    integrity = true                 # FAASGUARD_INTEGRITY: check the signed manifest at cold start
     [guard.limits]
     max_body_bytes = 262144          # FAASGUARD_MAX_BODY_BYTES (and so on for each limit)
     [guard.routes."POST /cms/*"]
@@ -36,8 +39,10 @@ _LISTS = ("exclude", "categories", "content_types", "redact_fields", "scan_heade
 _FLOATS = ("sample_rate", "min_confidence")
 _INTS = ("deadline_margin_ms", "max_events_per_second")
 _BOOLS = ("require_auth", "redact_responses")
-_STRINGS = ("detect", "schema", "handler", "function_name")
-_KNOWN = {*_LISTS, *_FLOATS, *_INTS, *_BOOLS, *_STRINGS, "limits", "routes"}
+_STRINGS = (
+    "detect", "schema", "handler", "function_name", "rate", "rate_key", "store", "rate_fail",
+)  # fmt: skip
+_KNOWN = {*_LISTS, *_FLOATS, *_INTS, *_BOOLS, *_STRINGS, "limits", "routes", "integrity"}
 
 
 class ConfigError(ValueError):
@@ -83,7 +88,7 @@ def _from_file(env: Mapping[str, str]) -> dict[str, Any]:
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     settings: dict[str, Any] = {}
-    for name in (*_LISTS, *_FLOATS, *_INTS, *_BOOLS, *_STRINGS):
+    for name in (*_LISTS, *_FLOATS, *_INTS, *_BOOLS, *_STRINGS, "integrity"):
         raw = env.get(f"FAASGUARD_{name.upper()}")
         if raw is None or raw == "":
             continue
@@ -108,6 +113,11 @@ def _convert(name: str, raw: str) -> object:
             return int(raw)
         if name in _BOOLS:
             return raw.strip().lower() in ("1", "true", "yes", "on")
+        if name == "integrity":  # on (the manifest in the code directory), off, or its path
+            flag = raw.strip().lower()
+            if flag in ("0", "false", "no", "off"):
+                return None
+            return True if flag in ("1", "true", "yes", "on") else raw.strip()
     except ValueError:
         raise ConfigError(f"FAASGUARD_{name.upper()}={raw!r} is not a valid value") from None
     return raw
@@ -131,7 +141,8 @@ def _limits(values: object, where: str) -> dict[str, int]:
 
 def guard_options(settings: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments for Guard from merged settings (schema files read, limits built)."""
-    options = {k: v for k, v in settings.items() if k not in ("handler", "limits_env", "limits")}
+    skip = ("handler", "limits_env", "limits")
+    options = {k: v for k, v in settings.items() if k not in skip and v is not None}
     limits = dict(settings.get("limits") or {})
     limits.update(_limits(settings.get("limits_env") or {}, "environment"))
     if limits:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ._chain import Chain, key_from_env
 from ._redact import Redactor
 
 Sink = Callable[[dict[str, object]], None]
@@ -46,6 +48,7 @@ class Invocation:
     route: str = ""
     user_agent: str = ""
     source: str = ""
+    principal: str = ""  # the verified caller, once a gate authenticated it
 
 
 @dataclass
@@ -60,6 +63,9 @@ class EventLog:
     _window: int = 0
     _count: int = 0
     suppressed: int = 0
+    chain: Chain = field(default_factory=lambda: Chain(key_from_env()))
+    # one emitter at a time: seq, head and the order of lines in the log must agree
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def sampled(self, request_id: str) -> bool:
         """Deterministic per request: all events of a request are kept or dropped together."""
@@ -71,6 +77,10 @@ class EventLog:
     def emit(self, event: dict[str, object], *, allowed: bool, request_id: str) -> bool:
         if allowed and not self.sampled(request_id):
             return False
+        with self._lock:
+            return self._emit(event)
+
+    def _emit(self, event: dict[str, object]) -> bool:
         second = int(time.monotonic())
         if second != self._window:
             self._window, self._count = second, 0
@@ -81,10 +91,12 @@ class EventLog:
         if self.suppressed:
             event.setdefault("unmapped", {})["suppressed_before"] = self.suppressed  # type: ignore[union-attr]
             self.suppressed = 0
+        digest = self.chain.link(event)
         try:
             self.sink(event)
         except Exception:
             return False
+        self.chain.commit(event, digest)
         return True
 
     def excerpt(self, text: str) -> str:
@@ -116,6 +128,8 @@ def _base(class_uid: int, category_uid: int, activity_id: int, call: Invocation)
         "resources": [{"type": "function", "name": call.function}],
         "src_endpoint": {"ip": call.source_ip} if call.source_ip else {},
     }
+    if call.principal:
+        event["actor"] = {"user": {"uid": call.principal[:256]}}
     if call.method:
         event["http_request"] = {
             "http_method": call.method,
@@ -198,6 +212,25 @@ def authentication(call: Invocation, *, reason: str) -> dict[str, object]:
             "action_id": 2,
             "action": "Denied",
             "unmapped": {"route": call.route},
+        }
+    )
+    return event
+
+
+def authorization(
+    call: Invocation, *, allowed: bool, reason: str, policies: tuple[str, ...] = ()
+) -> dict[str, object]:
+    """An access decision (OCSF Authorize Session 3003) on an authenticated request."""
+    event = _base(3003, 3, 2, call)
+    _severity(event, 1 if allowed else 3)
+    event.update(
+        {
+            "status_id": 1 if allowed else 2,
+            "status": "Success" if allowed else "Failure",
+            "status_detail": reason,
+            "action_id": 1 if allowed else 2,
+            "action": "Allowed" if allowed else "Denied",
+            "unmapped": {"route": call.route, "policies": list(policies)},
         }
     )
     return event

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
 from . import _adapters, _events
 from ._deadline import DeadlineExceeded, run_with_deadline
+from ._gates import Access, Gate, bind_identity, reset_identity
 from ._limits import Limits, check_body_bytes, check_structure, parse_json, too_large
 from ._policy import Policy, check_mode, compile_excludes, compile_routes, select
 from ._problems import Rejection, problem, proxy_response
@@ -67,6 +68,14 @@ class Guard:
         max_events_per_second: int = 50,
         events: _events.Sink | None = None,
         function_name: str | None = None,
+        auth: Gate | Sequence[Gate] | None = None,
+        authorize: Gate | None = None,
+        rate: str | None = None,
+        rate_key: str = "ip",
+        store: str | None = None,
+        rate_fail: str = "open",
+        sandbox: Any = None,
+        integrity: Any = None,
     ) -> None:
         self.limits = limits or Limits()
         self.body_validator = self._body_validator(schema, model)
@@ -98,7 +107,14 @@ class Guard:
         )
         self.function_name = function_name
         self._scan = self._load_detector() if self._detects() else None
+        if integrity is not None:
+            from .integrity import verify_cold_start
+
+            verify_cold_start(integrity, events=self.events.sink)
+        self.gates = _gates(auth, authorize, rate, rate_key, store, rate_fail)
         _install_log_filter(self.redactor)
+        if sandbox is not None:
+            sandbox.install()
 
     # ----- construction helpers
     @staticmethod
@@ -171,6 +187,7 @@ class Guard:
         except Exception:
             log.exception("faasguard: internal error while inspecting request %s", request_id)
             return reply(Rejection(500, "internal"), request_id)
+        token = bind_identity(request.identity)
         try:
             return invoke()
         except DeadlineExceeded:
@@ -179,6 +196,8 @@ class Guard:
         except Exception:
             log.exception("faasguard: unhandled exception in handler, request %s", request_id)
             return reply(Rejection(500, "internal"), request_id)
+        finally:
+            reset_identity(token)
 
     def check_request(self, request: Request, call: _events.Invocation) -> None:
         """Raise a Rejection (and log its security event) if the request must not proceed."""
@@ -197,7 +216,9 @@ class Guard:
             raise too_large("max_query_params")
         _check_strings(request.headers, limits)
         _check_strings(request.query, limits)
-        if self.require_auth and not request.authorizer:
+        if self.gates:
+            request.identity = self._pass_gates(request, call)
+        if self.require_auth and not request.authorizer and request.identity is None:
             self.events.emit(
                 _events.authentication(call, reason="no authorizer identity"),
                 allowed=False,
@@ -264,13 +285,19 @@ class Guard:
     # ----- messages (queues, streams, notifications, direct invocations)
     def _handle_messages(self, handler: Handler, event: Any, context: Any, kind: str) -> Any:
         request_id = _request_id(context, "")
+        identities: list[Any] = []
         try:
-            rejected = self._check_messages(event, kind, context, request_id)
+            rejected = self._check_messages(event, kind, context, request_id, identities)
         except Exception:
             log.exception("faasguard: internal error while inspecting event %s", request_id)
             raise
         if not rejected:
-            return self._run(handler, event, context, request_id)
+            # one message (EventBridge, direct, a single record): its sender is the caller
+            token = bind_identity(identities[0] if len(identities) == 1 else None)
+            try:
+                return self._run(handler, event, context, request_id)
+            finally:
+                reset_identity(token)
         if kind in ("direct", "eventbridge"):
             return problem(next(iter(rejected.values())), request_id)
         records = event["Records"]
@@ -295,8 +322,9 @@ class Guard:
             raise
 
     def _check_messages(
-        self, event: Any, kind: str, context: Any, request_id: str
-    ) -> dict[int, Rejection]:
+        self, event: Any, kind: str, context: Any, request_id: str,
+        identities: list[Any] | None = None,
+    ) -> dict[int, Rejection]:  # fmt: skip
         rejected: dict[int, Rejection] = {}
         for index, message in enumerate(_adapters.messages(event, kind)):
             call = _events.Invocation(
@@ -307,6 +335,9 @@ class Guard:
                 self.check_message(message, call)
             except Rejection as rejection:
                 rejected[index] = rejection
+            else:
+                if identities is not None:
+                    identities.append(message.identity)
         return rejected
 
     def check_message(self, message: Message, call: _events.Invocation) -> None:
@@ -319,6 +350,8 @@ class Guard:
             raise
 
     def _check_message(self, message: Message, call: _events.Invocation) -> None:
+        if self.gates:
+            message.identity = self._pass_gates(message, call)
         body = message.body
         if message.text is not None:
             body = self._message_text(message.text)
@@ -336,6 +369,24 @@ class Guard:
         if len(text) > self.limits.max_string_length:
             raise too_large("max_string_length")
         return text
+
+    # ----- access control
+    def _pass_gates(self, item: Request | Message, call: _events.Invocation) -> Any:
+        """Run the gates in order; returns the verified identity (or None)."""
+
+        def emit(event: dict[str, object], allowed: bool) -> None:
+            self.events.emit(event, allowed=allowed, request_id=call.request_id)
+
+        access = Access(call, emit)
+        is_request = isinstance(item, Request)
+        for gate in self.gates:
+            if is_request:
+                gate.check_request(item, access)  # type: ignore[arg-type]
+            else:
+                gate.check_message(item, access)  # type: ignore[arg-type]
+            if access.identity is not None:
+                call.principal = access.identity.principal
+        return access.identity
 
     # ----- detection and events
     def _detect(self, target: dict[str, object], policy: Policy, call: _events.Invocation) -> None:
@@ -390,6 +441,29 @@ class Guard:
             if redacted is not body:
                 result = {**result, "body": redacted}
         return result
+
+
+def _gates(
+    auth: Gate | Sequence[Gate] | None,
+    authorize: Gate | None,
+    rate: str | None,
+    rate_key: str,
+    store: str | None,
+    rate_fail: str,
+) -> tuple[Gate, ...]:
+    """Rate limits keyed on the source IP run before authentication (they shield it from
+    floods); limits keyed on the caller run after it. All authentication gates must pass."""
+    authenticate: tuple[Gate, ...] = ()
+    if auth is not None:
+        authenticate = tuple(auth) if isinstance(auth, list | tuple) else (auth,)  # type: ignore[arg-type]
+    early: tuple[Gate, ...] = ()
+    late: tuple[Gate, ...] = ()
+    if rate is not None:
+        from ._ratelimit import RateLimit
+
+        limiter = RateLimit(rate, key=rate_key, store=store, fail=rate_fail)
+        early, late = ((limiter,), ()) if rate_key == "ip" else ((), (limiter,))
+    return (*early, *authenticate, *late, *((authorize,) if authorize is not None else ()))
 
 
 def _check_strings(values: dict[str, Any], limits: Limits) -> None:

@@ -38,8 +38,13 @@ def http_view(
     source_ip: str = "",
     request_id: str = "",
     path_params: dict[str, Any] | None = None,
+    trusted_proxies: int = 0,
 ) -> Request:
-    forwarded = headers.get("x-forwarded-for", "").split(",", 1)[0].strip()
+    """`trusted_proxies`: how many proxies of the platform sit in front of the function, each
+    appending the address it saw to X-Forwarded-For. The client is the entry that many places
+    from the right; entries further left are written by the client and never trusted. 0: the
+    peer address (`source_ip`) is the client."""
+    forwarded = client_address(headers.get("x-forwarded-for", ""), trusted_proxies)
     return Request(
         kind="http",
         method=method.upper(),
@@ -52,3 +57,19 @@ def http_view(
         source_ip=forwarded or source_ip,
         request_id=request_id,
     )
+
+
+def client_address(forwarded_for: str, trusted_proxies: int) -> str:
+    """The X-Forwarded-For entry `trusted_proxies` places from the right, without a port."""
+    if trusted_proxies <= 0 or not forwarded_for:
+        return ""
+    entries = [e.strip() for e in forwarded_for.split(",")]
+    if len(entries) < trusted_proxies:
+        return ""
+    entry = entries[-trusted_proxies]
+    if entry.startswith("["):  # [2001:db8::1]:443
+        return entry[1:].partition("]")[0]
+    host, sep, port = entry.rpartition(":")
+    if sep and port.isdigit() and host.count(":") == 0:  # 203.0.113.7:54321
+        return host
+    return entry

@@ -17,6 +17,7 @@ _TITLES = {
     403: "Forbidden",
     413: "Content Too Large",
     415: "Unsupported Media Type",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -27,6 +28,9 @@ _DETAILS = {
     "media-type": "The request content type is not accepted.",
     "blocked": "The request was blocked by a security rule.",
     "unauthenticated": "The request carries no verified identity.",
+    "forbidden": "The caller is not allowed to do this.",
+    "rate-limited": "Too many requests. Retry after the time the Retry-After header gives.",
+    "unavailable": "A security dependency is unavailable. Retry later.",
     "internal": "The function failed. Quote the request id when reporting this.",
     "timeout": "The function ran out of time. Retry later.",
 }
@@ -37,11 +41,18 @@ _MAX_ERRORS = 10
 class Rejection(Exception):
     """A request or message refused before (or instead of) running the handler."""
 
-    def __init__(self, status: int, kind: str, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(kind)
         self.status = status
         self.kind = kind
         self.errors = errors or []
+        self.headers = headers or {}  # e.g. Retry-After, WWW-Authenticate
 
 
 def safe_segment(segment: object) -> str:
@@ -90,7 +101,7 @@ def proxy_response(
     rejection: Rejection, request_id: str, *, alb: bool = False, multi_value: bool = False
 ) -> dict[str, object]:
     """An API Gateway / function URL / ALB proxy integration response."""
-    headers = problem_headers(request_id)
+    headers = {**problem_headers(request_id), **rejection.headers}
     response: dict[str, object] = {
         "statusCode": rejection.status,
         "body": problem_json(rejection, request_id),

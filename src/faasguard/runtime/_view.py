@@ -25,6 +25,8 @@ class Request:
     source_ip: str = ""
     request_id: str = ""
     authorizer: object = None
+    identity: object = None  # faasguard.runtime.Identity once a gate verified the caller
+    api_key_id: str = ""  # the id of an API key the platform validated (API Gateway usage plans)
 
     @property
     def content_type(self) -> str:
@@ -42,3 +44,5 @@ class Message:
     text: str | None = None
     strings: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    identity: object = None  # faasguard.runtime.Identity once a gate verified the sender
+    record: object = None  # the raw record when a gate needs fields the view drops (SNS)

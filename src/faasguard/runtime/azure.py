@@ -63,6 +63,7 @@ def _view(request: Any) -> Any:
         query={str(k): str(v) for k, v in params.items()},
         body=request.get_body(),
         path_params=dict(getattr(request, "route_params", {}) or {}),
+        trusted_proxies=1,  # the Functions front end appends "client-ip:port"
         request_id=request_id_of(headers, "x-ms-request-id", "x-request-id", "traceparent"),
     )
 
@@ -73,5 +74,5 @@ def _reply(rejection: Rejection, request_id: str) -> Any:
     return func.HttpResponse(
         problem_json(rejection, request_id),
         status_code=rejection.status,
-        headers=problem_headers(request_id),
+        headers={**problem_headers(request_id), **rejection.headers},
     )

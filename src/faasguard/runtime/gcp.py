@@ -46,7 +46,11 @@ def guard_http(guard: Guard | None = None, **options: Any) -> Callable[[Function
 
 
 def _reply(rejection: Rejection, request_id: str) -> tuple[str, int, dict[str, str]]:
-    return problem_json(rejection, request_id), rejection.status, problem_headers(request_id)
+    return (
+        problem_json(rejection, request_id),
+        rejection.status,
+        {**problem_headers(request_id), **rejection.headers},
+    )
 
 
 def _serve(guard: Guard, function: Function, request: Any) -> Any:
@@ -63,6 +67,7 @@ def _serve(guard: Guard, function: Function, request: Any) -> Any:
         query=query_of(lists),
         body=request.get_data(cache=True),
         source_ip=getattr(request, "remote_addr", "") or "",
+        trusted_proxies=1,  # Google's front end appends the client address
         request_id=request_id_of(headers, "function-execution-id", "x-cloud-trace-context"),
     )
     return guard.serve_http(view, lambda: function(request), _reply)

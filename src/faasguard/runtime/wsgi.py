@@ -23,21 +23,27 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _REASONS = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 413: "Content Too Large",
-    415: "Unsupported Media Type", 500: "Internal Server Error", 503: "Service Unavailable",
+    415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error",
+    503: "Service Unavailable",
 }  # fmt: skip
 
 
 class GuardMiddleware:
     """WSGI middleware: rejects with problem+json, otherwise calls the wrapped app."""
 
-    def __init__(self, app: WsgiApp, guard: Guard | None = None, **options: Any) -> None:
+    def __init__(
+        self, app: WsgiApp, guard: Guard | None = None, *, trusted_proxies: int = 0, **options: Any
+    ) -> None:
+        """`trusted_proxies`: proxies in front of the app that append to X-Forwarded-For (0: the
+        client is REMOTE_ADDR; the header, which any client can write, is ignored)."""
         self.app = app
         self.guard = guard or Guard(**options)
+        self.trusted_proxies = trusted_proxies
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         def reply(rejection: Rejection, request_id: str) -> Iterable[bytes]:
             body = problem_json(rejection, request_id).encode()
-            headers = list(problem_headers(request_id).items())
+            headers = list({**problem_headers(request_id), **rejection.headers}.items())
             headers.append(("Content-Length", str(len(body))))
             start_response(f"{rejection.status} {_REASONS.get(rejection.status, '')}", headers)
             return [body]
@@ -55,6 +61,7 @@ class GuardMiddleware:
             query=query_of(parse_qs(str(environ.get("QUERY_STRING", "")), True).items()),
             body=body,
             source_ip=str(environ.get("REMOTE_ADDR", "")),
+            trusted_proxies=self.trusted_proxies,
         )
         request.request_id = request_id_of(request.headers, "x-request-id", "x-cloud-trace-context")
         return self.guard.serve_http(request, lambda: self.app(environ, start_response), reply)

@@ -8,10 +8,11 @@ JSON are parsed and their values and keys checked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
+from .._redact import secret_window
 from . import _cmdi, _crlf, _ldapi, _nosqli, _sqli, _ssrf, _ssti, _traversal, _xss, _xxe
 from ._decode import decoded, needs_decoding
 from ._hit import Hit, lazy
@@ -64,9 +65,36 @@ def _escape(m: re.Match[str]) -> str:
 
 def _excerpt(text: str, hit: Hit) -> str:
     start = max(hit.start - 8, 0)
-    window = text[start : max(hit.end, start + 1) + 4][: EXCERPT_LEN * 2]
+    window = secret_window(text, start, max(hit.end, start + 1) + 4)[: EXCERPT_LEN * 2]
     window = _CONTROL.sub(_escape, window)
     return window[:EXCERPT_LEN]
+
+
+_prose_match: Callable[[str], re.Match[str] | None] | None = None
+
+
+def _is_prose(text: str) -> bool:
+    """Latin text with diacritics and at most one apostrophe, between two letters ("Zoë
+    O'Brien", "12 Rue de l'Église"): one unbalanced quote inside a word cannot close a SQL
+    string and open a condition."""
+    quote = text.find("'")
+    if quote != -1:
+        if text.find("'", quote + 1) != -1 or not 0 < quote < len(text) - 1:
+            return False
+        if not (text[quote - 1].isalpha() and text[quote + 1].isalpha()):
+            return False
+    global _prose_match
+    if _prose_match is None:
+        import unicodedata
+
+        # Latin-1 and Latin Extended-A/B letters NFKC leaves alone (U+017F long s becomes "s")
+        letters = "".join(
+            c
+            for c in map(chr, range(0xC0, 0x250))
+            if c.isalpha() and unicodedata.normalize("NFKC", c) == c
+        )
+        _prose_match = re.compile(f"[A-Za-z0-9 _,.@+'{letters}-]*").fullmatch
+    return _prose_match(text) is not None
 
 
 def _is_quiet(text: str) -> bool:
@@ -77,7 +105,7 @@ def _is_quiet(text: str) -> bool:
             and low not in _LOUD_FIRST_WORDS
             and not _xss.is_handler_name(low)
         )
-    if _QUIET_MATCH(text) is None:
+    if _QUIET_MATCH(text) is None and not _is_prose(text):
         return False
     low = text.lower()
     if _xss.is_handler_name(low.strip()):

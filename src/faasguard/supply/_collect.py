@@ -1,0 +1,307 @@
+"""Find the dependency files of a tree, read them and tie each to the functions that ship it."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from faasguard import discovery
+from faasguard.model import Diagnostic, DiagnosticLevel, Function, Location, Manifest
+from faasguard.supply import _npm, _python
+from faasguard.supply._common import NPM, PYPI, ManifestError, canonical_name
+from faasguard.supply._requirements import read_requirements
+
+Reader = Callable[[Path, str], Manifest]
+
+# Lock files can be far larger than templates; past this they are reported, not read.
+MAX_MANIFEST_SIZE = 64 * 1024 * 1024
+# Vendored or installed package trees: their manifests describe installed packages, not the
+# project (the function's own lock file already lists them).
+SKIPPED_DIRS = discovery.SKIPPED_DIRS | {
+    "vendor",
+    "vendored",
+    "bower_components",
+    "jspm_packages",
+    ".yarn",
+    ".pnpm-store",
+    ".nox",
+    "dist-packages",
+}
+_REQUIREMENTS = re.compile(r"^(?:.*[-_.])?requirements(?:[-_.][^/]*)?\.(?:txt|in)$")
+_FIXED: dict[str, tuple[str, Reader]] = {
+    "pyproject.toml": ("pyproject", _python.read_pyproject),
+    "poetry.lock": ("poetry.lock", _python.read_poetry_lock),
+    "pipfile.lock": ("Pipfile.lock", _python.read_pipfile_lock),
+    "uv.lock": ("uv.lock", _python.read_uv_lock),
+    "pylock.toml": ("pylock.toml", _python.read_pylock),
+    "package.json": ("package.json", _npm.read_package_json),
+    "package-lock.json": ("package-lock.json", _npm.read_package_lock),
+    "npm-shrinkwrap.json": ("package-lock.json", _npm.read_package_lock),
+    "yarn.lock": ("yarn.lock", _npm.read_yarn_lock),
+    "pnpm-lock.yaml": ("pnpm-lock.yaml", _npm.read_pnpm_lock),
+}
+# Which manifest a lock file locks (same directory).
+_LOCKS = {
+    "poetry.lock": ("pyproject.toml",),
+    "uv.lock": ("pyproject.toml",),
+    "pylock.toml": ("pyproject.toml",),
+    "Pipfile.lock": ("Pipfile",),
+    "package-lock.json": ("package.json",),
+    "yarn.lock": ("package.json",),
+    "pnpm-lock.yaml": ("package.json",),
+}
+
+
+def reader_for(rel: str) -> tuple[str, Reader] | None:
+    """(kind, reader) of a dependency file by its name, or None when it is not one."""
+    name = posixpath.basename(rel).lower()
+    if name in _FIXED:
+        return _FIXED[name]
+    if re.fullmatch(r"pylock\.[^.]+\.toml", name):
+        return _FIXED["pylock.toml"]
+    parent = posixpath.basename(posixpath.dirname(rel)).lower()
+    if _REQUIREMENTS.match(name) or (parent == "requirements" and name.endswith((".txt", ".in"))):
+        return "requirements", read_requirements
+    return None
+
+
+def read_manifest(path: Path, rel: str) -> Manifest:
+    found = reader_for(rel)
+    if found is None:
+        raise ManifestError(f"{rel}: not a dependency file faasguard reads")
+    return found[1](path, rel)
+
+
+def collect(
+    root: Path,
+    functions: Sequence[Function],
+    excludes: Iterable[str] = (),
+    *,
+    layer_dirs: Mapping[str, str] | None = None,
+    use_ignore_files: bool = True,
+) -> tuple[tuple[Manifest, ...], list[Diagnostic]]:
+    """Read every dependency file under ``root``; tie each to the functions that deploy it.
+
+    ``layer_dirs`` maps a layer's resource name to its content directory (relative to root).
+    """
+    root = Path(root).resolve()
+    base = root if root.is_dir() else root.parent
+    diagnostics: list[Diagnostic] = []
+    if root.is_file():
+        paths = [root] if reader_for(root.name) else []
+    else:
+        patterns = list(excludes)
+        if use_ignore_files:
+            patterns = discovery.read_ignore_files(root) + patterns
+        paths = list(_walk(root, discovery.Excludes(tuple(patterns)).spec()))
+    manifests = []
+    for path in paths:
+        rel = path.relative_to(base).as_posix()
+        manifest = _read_one(path, rel, diagnostics)
+        if manifest is not None:
+            manifests.append(manifest)
+    manifests = _link_locks(manifests, base)
+    return tuple(_tie(manifests, functions, layer_dirs or {})), diagnostics
+
+
+def _walk(root: Path, spec) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    base = str(root)
+    stack = [base]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        directory = stack.pop()
+        rel_dir = os.path.relpath(directory, base).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        try:
+            st = os.stat(directory)
+            if (st.st_dev, st.st_ino) in seen:
+                continue  # symlink loop: discovery reports it
+            seen.add((st.st_dev, st.st_ino))
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue  # discovery reports unreadable directories
+        subdirs = []
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name not in SKIPPED_DIRS and not (spec and spec.match_file(rel + "/")):
+                    subdirs.append(entry.path)
+            elif reader_for(rel) is not None and not (spec and spec.match_file(rel)):
+                yield Path(entry.path)
+        stack.extend(reversed(subdirs))
+
+
+def _read_one(path: Path, rel: str, diagnostics: list[Diagnostic]) -> Manifest | None:
+    try:
+        size = path.stat().st_size
+        if size > MAX_MANIFEST_SIZE:
+            message = f"dependency file is {size:,} bytes, over {MAX_MANIFEST_SIZE:,}; not read"
+            diagnostics.append(_error("too-large", message, Location(rel)))
+            return None
+        return read_manifest(path, rel)
+    except ManifestError as exc:
+        where = Location(exc.file or rel, exc.line, exc.column)
+        diagnostics.append(_error(exc.code, exc.message, where))
+    except OSError as exc:
+        diagnostics.append(_error("unreadable", f"cannot read: {exc.strerror}", Location(rel)))
+    except RecursionError:
+        diagnostics.append(_error("parse-error", "document nested too deeply", Location(rel)))
+    except Exception as exc:  # a reader bug must not end the scan: report it loudly
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        message = (
+            f"faasguard could not read this dependency file ({type(exc).__name__}: {exc} at "
+            f"{Path(frame.filename).name}:{frame.lineno}); please report it"
+        )
+        diagnostics.append(_error("internal-error", message, Location(rel)))
+    return None
+
+
+def _error(code: str, message: str, where: Location) -> Diagnostic:
+    return Diagnostic(DiagnosticLevel.ERROR, code, message, where)
+
+
+def _link_locks(manifests: list[Manifest], base: Path) -> list[Manifest]:
+    """Set ``lock_for`` and, where the lock file does not say, which dependencies are direct."""
+    by_path = {m.path: m for m in manifests}
+    out = []
+    for m in manifests:
+        if m.lock and m.kind in _LOCKS:
+            directory = posixpath.dirname(m.path)
+            for name in _LOCKS[m.kind]:
+                target = posixpath.join(directory, name) if directory else name
+                if target in by_path or (base / target).is_file():
+                    m = replace(m, lock_for=target)
+                    if target in by_path:
+                        m = _mark_direct(m, by_path[target])
+                    break
+        out.append(m)
+    return out
+
+
+def _mark_direct(lock: Manifest, manifest: Manifest) -> Manifest:
+    names = {canonical_name(d.name, d.ecosystem) for d in manifest.dependencies}
+    if not names or all(d.direct is not None for d in lock.dependencies):
+        return lock
+    deps = tuple(
+        replace(d, direct=canonical_name(d.name, d.ecosystem) in names) if d.direct is None else d
+        for d in lock.dependencies
+    )
+    return replace(lock, dependencies=deps)
+
+
+# -- which functions ship which manifest ---------------------------------------------------------
+
+
+def _ecosystem_of(runtime: str | None) -> str | None:
+    text = (runtime or "").lower()
+    if text.startswith("python"):
+        return PYPI
+    if text.startswith("node"):
+        return NPM
+    return None
+
+
+def _code_dir(fn: Function) -> str | None:
+    code = fn.code_path
+    if not code or "://" in code or code.startswith(".."):
+        return None
+    code = posixpath.normpath(code)
+    if posixpath.splitext(code)[1]:  # a file (handler module, artifact): its directory
+        code = posixpath.dirname(code)
+    return "" if code == "." else code
+
+
+class _Dirs:
+    """Manifests by the directory they are in and by every directory above it, per ecosystem
+    (None: any), so tying 2,000 functions to 400 manifests is lookups, not a cross product."""
+
+    def __init__(self, manifests: Sequence[Manifest]) -> None:
+        self.here: dict[tuple[str | None, str], set[str]] = {}
+        self.below: dict[tuple[str | None, str], set[str]] = {}
+        for m in manifests:
+            directory = posixpath.dirname(m.path)
+            for eco in (m.ecosystem, None):
+                self.here.setdefault((eco, directory), set()).add(m.path)
+                for above in _ancestors(directory):
+                    self.below.setdefault((eco, above), set()).add(m.path)
+
+    def under(self, directory: str, eco: str | None) -> set[str]:
+        return self.below.get((eco, directory), set())
+
+    def at(self, directory: str, eco: str | None) -> set[str]:
+        return self.here.get((eco, directory), set())
+
+
+def _ancestors(directory: str) -> Iterator[str]:
+    """The directory itself, each parent, and the root ("")."""
+    while directory:
+        yield directory
+        directory = directory.rpartition("/")[0]
+    yield ""
+
+
+def _tie(
+    manifests: list[Manifest], functions: Sequence[Function], layer_dirs: Mapping[str, str]
+) -> list[Manifest]:
+    dirs = _Dirs(manifests)
+    owners: dict[str, list[str]] = {m.path: [] for m in manifests}
+    for fn in functions:
+        eco = _ecosystem_of(fn.runtime)
+        chosen = set(_for_code(dirs, eco, fn))
+        for layer_dir in _layers_of(fn, layer_dirs):
+            chosen |= dirs.under(layer_dir, eco)
+        for path in chosen:
+            owners[path].append(fn.id)
+    return [replace(m, functions=tuple(owners[m.path])) if owners[m.path] else m for m in manifests]
+
+
+def _for_code(dirs: _Dirs, eco: str | None, fn: Function) -> set[str]:
+    """Manifests inside the function's code directory; else those of the nearest directory
+    above it that has some, up to the project (the directory its definition and code share)."""
+    code = _code_dir(fn)
+    if code is None:
+        return set()
+    inside = dirs.under(code, eco)
+    if inside:
+        return inside
+    definition_dir = posixpath.dirname(fn.location.file)
+    project = _common_dir(code, definition_dir)
+    if fn.location.file.endswith("function.json"):  # Azure: the app root holds the manifests
+        project = _common_dir(project, posixpath.dirname(definition_dir))
+    for above in _ancestors(code):
+        if not _within(above, project):
+            break
+        here = dirs.at(above, eco) if above != code else set()
+        if here:
+            return here
+    return set()
+
+
+def _within(directory: str, top: str) -> bool:
+    return not top or directory == top or directory.startswith(top + "/")
+
+
+def _common_dir(a: str, b: str) -> str:
+    parts = []
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
+        if x != y:
+            break
+        parts.append(x)
+    return "/".join(parts)
+
+
+def _layers_of(fn: Function, layer_dirs: Mapping[str, str]) -> Iterator[str]:
+    for layer in fn.layers:
+        ref = layer.ref.removeprefix("ref:").split(".", 1)[0]
+        if ref in layer_dirs:
+            yield layer_dirs[ref]
