@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from _stats import p50_p99, per_call_us
+
 ROOT = Path(__file__).resolve().parent.parent
 for entry in (ROOT / "src", ROOT):
     if str(entry) not in sys.path:
@@ -56,22 +58,9 @@ CLAIMS = {
 }
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
 def timed(call: Callable[[], Any], calls: int) -> tuple[float, float]:
     """p50, p99 in µs."""
-    for _ in range(min(200, calls)):
-        call()
-    samples = []
-    clock = time.perf_counter_ns
-    for _ in range(calls):
-        start = clock()
-        call()
-        samples.append((clock() - start) / 1000)
-    return percentiles(samples)
+    return p50_p99(per_call_us(call, calls, warmup=min(200, calls)))
 
 
 def _free_port() -> int:

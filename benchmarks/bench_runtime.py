@@ -18,10 +18,12 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _stats import per_call_us as _timed_us
+from _stats import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -109,21 +111,8 @@ def handler(event: dict, context: object) -> dict:
     return {"statusCode": 201, "body": '{"id": "ord_8f14e45f", "status": "accepted"}'}
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def per_call_us(fn: Callable[[], object], calls: int) -> list[float]:
-    for _ in range(min(1000, calls)):
-        fn()
-    samples = []
-    clock = time.perf_counter_ns
-    for _ in range(calls):
-        start = clock()
-        fn()
-        samples.append((clock() - start) / 1000)
-    return samples
+    return _timed_us(fn, calls, warmup=min(1000, calls))
 
 
 def import_times(runs: int) -> dict[str, float]:

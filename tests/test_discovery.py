@@ -127,3 +127,22 @@ def test_a_single_file_that_is_not_a_definition_is_warned(tmp_path: Path) -> Non
     result = discover(path)
     assert result.candidates == []
     assert [(d.code, d.location.file) for d in result.diagnostics] == [("unsupported", "README.md")]
+
+
+def test_symlinks_out_of_the_tree_are_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "serverless.yml").write_text("service: secret-elsewhere\nprovider:\n  name: aws\n")
+    project = tmp_path / "project"
+    (project / "shared").mkdir(parents=True)
+    (project / "shared" / "serverless.yml").write_text("service: inside\nprovider:\n  name: aws\n")
+    (project / "serverless.yml").symlink_to(outside / "serverless.yml")
+    (project / "linked-dir").symlink_to(outside, target_is_directory=True)
+    (project / "alias").mkdir()
+    (project / "alias" / "serverless.yml").symlink_to(project / "shared" / "serverless.yml")
+    found = discover(project)
+    assert [c.rel for c in found.candidates] == ["alias/serverless.yml", "shared/serverless.yml"]
+    outside_links = sorted(
+        d.location.file for d in found.diagnostics if d.code == "symlink-outside"
+    )
+    assert outside_links == ["linked-dir", "serverless.yml"]

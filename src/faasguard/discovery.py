@@ -154,9 +154,54 @@ def discover(
 
 
 def _walk(root: Path, spec, result: DiscoveryResult) -> Iterator[Path]:  # type: ignore[no-untyped-def]
-    """Files under root, depth first in name order; plain strings inside for speed."""
+    """The definition files under root."""
+    outside: list[str] = []
+    yield from _definitions(root, spec, result, outside)
+    for rel in outside:
+        name = rel.rstrip("/").rpartition("/")[2]
+        if rel.endswith("/") or kind_by_name(name) is not None:
+            result.diagnostics.append(
+                Diagnostic(
+                    DiagnosticLevel.WARNING,
+                    "symlink-outside",
+                    "symbolic link to a path outside the scanned tree; not read",
+                    Location(rel.rstrip("/")),
+                )
+            )
+
+
+def _definitions(
+    root: Path,
+    spec,  # type: ignore[no-untyped-def]
+    result: DiscoveryResult,
+    outside: list[str],
+) -> Iterator[Path]:
+    for rel, path in walk(root, spec, SKIPPED_DIRS, result.diagnostics, outside):
+        result.files_seen += 1
+        name = rel.rpartition("/")[2]
+        if kind_by_name(name) is not None:
+            yield Path(path)
+        elif (why := unsupported_reason(name)) is not None:
+            result.diagnostics.append(
+                Diagnostic(DiagnosticLevel.WARNING, "unsupported", why, Location(rel))
+            )
+
+
+def walk(
+    root: Path,
+    spec,  # type: ignore[no-untyped-def]
+    skipped_dirs: frozenset[str] | set[str],
+    diagnostics: list[Diagnostic] | None = None,
+    outside: list[str] | None = None,
+) -> Iterator[tuple[str, str]]:
+    """(rel, path) of each file under root that ``spec`` does not exclude, depth first in name
+    order, plain strings for speed; symlink loops and unreadable directories go to
+    ``diagnostics`` (when given) and are not walked; symbolic links that lead out of the tree
+    are neither followed nor yielded, their rel (directories with a trailing "/") goes to
+    ``outside``."""
     seen_dirs: set[tuple[int, int]] = set()
     base = str(root)
+    real_base = os.path.realpath(base)
     stack = [base]
     while stack:
         directory = stack.pop()
@@ -167,28 +212,30 @@ def _walk(root: Path, spec, result: DiscoveryResult) -> Iterator[Path]:  # type:
         except OSError:
             continue
         if (st.st_dev, st.st_ino) in seen_dirs:
-            result.diagnostics.append(
-                Diagnostic(
-                    DiagnosticLevel.WARNING,
-                    "symlink-loop",
-                    "directory reached twice through symbolic links; not walked again",
-                    Location(rel_dir),
+            if diagnostics is not None:
+                diagnostics.append(
+                    Diagnostic(
+                        DiagnosticLevel.WARNING,
+                        "symlink-loop",
+                        "directory reached twice through symbolic links; not walked again",
+                        Location(rel_dir),
+                    )
                 )
-            )
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            result.diagnostics.append(
-                Diagnostic(
-                    DiagnosticLevel.ERROR,
-                    "unreadable",
-                    f"cannot list directory: {exc.strerror}",
-                    Location(rel_dir),
+            if diagnostics is not None:
+                diagnostics.append(
+                    Diagnostic(
+                        DiagnosticLevel.ERROR,
+                        "unreadable",
+                        f"cannot list directory: {exc.strerror}",
+                        Location(rel_dir),
+                    )
                 )
-            )
             continue
         subdirs: list[str] = []
         for entry in entries:
@@ -197,19 +244,23 @@ def _walk(root: Path, spec, result: DiscoveryResult) -> Iterator[Path]:  # type:
                 is_dir = entry.is_dir()
             except OSError:
                 continue
+            if entry.is_symlink() and not _inside(entry.path, real_base):
+                # read, its content could end up in a report: another tree's secrets
+                if outside is not None:
+                    outside.append(rel + "/" if is_dir else rel)
+                continue
             if is_dir:
-                if entry.name in SKIPPED_DIRS or (spec is not None and spec.match_file(rel + "/")):
+                if entry.name in skipped_dirs or (spec is not None and spec.match_file(rel + "/")):
                     continue
                 subdirs.append(entry.path)
             elif spec is None or not spec.match_file(rel):
-                result.files_seen += 1
-                if kind_by_name(entry.name) is not None:
-                    yield Path(entry.path)
-                elif (why := unsupported_reason(entry.name)) is not None:
-                    result.diagnostics.append(
-                        Diagnostic(DiagnosticLevel.WARNING, "unsupported", why, Location(rel))
-                    )
+                yield rel, entry.path
         stack.extend(reversed(subdirs))
+
+
+def _inside(path: str, real_root: str) -> bool:
+    target = os.path.realpath(path)
+    return target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -8,12 +8,11 @@ import functools
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -21,6 +20,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import NameOID
+
+from faasguard.runtime import current_identity
+from tests.runtime._fake_http import JSONHandler, serving
 
 ISSUER = "https://login.example.com/"
 AUDIENCE = "orders-api"
@@ -101,6 +103,33 @@ def hs256_token(secret: bytes, header: dict[str, Any], payload: dict[str, Any]) 
     return f"{head}.{body}.{b64url(mac)}"
 
 
+# ----- guarded test handlers
+class Counter:
+    """A handler that counts what reaches it and records the verified identity of each call."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.identities: list[object] = []
+
+    def __call__(self, event, context):
+        self.calls += 1
+        self.identities.append(current_identity())
+        return {"statusCode": 200, "body": "ok"}
+
+
+class Sink:
+    """Collects security events (a plain list would be falsy while empty)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+
+    def __call__(self, event: dict) -> None:
+        self.events.append(event)
+
+    def __iter__(self):
+        return iter(self.events)
+
+
 # ----- a JWKS endpoint on 127.0.0.1 that counts its requests
 @dataclass
 class JWKSServer:
@@ -113,29 +142,14 @@ class JWKSServer:
 def jwks_server(document: dict[str, Any]) -> Iterator[JWKSServer]:
     state = JWKSServer("", document)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JSONHandler):
         def do_GET(self) -> None:
             state.hits.append(self.path)
-            data = json.dumps(state.document).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(200, state.document)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
+        state.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 # ----- SNS

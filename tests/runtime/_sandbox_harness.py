@@ -11,6 +11,8 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,3 +165,13 @@ class World:
             f"scenario printed no result (rc={proc.returncode})\nstdout:\n{proc.stdout[-2000:]}"
             f"\nstderr:\n{proc.stderr[-3000:]}"
         )
+
+
+@contextmanager
+def open_world(root: Path) -> Iterator[World]:
+    """A World under `root` whose listener is closed when the block ends."""
+    listener = Listener()
+    try:
+        yield World(root, listener)
+    finally:
+        listener.close()

@@ -151,3 +151,26 @@ class HeaderIdentity:
 
     def check_message(self, message, access) -> None:
         return None
+
+
+class Clock:
+    """A hand-driven clock for TTLs and rate windows: tests move `now` themselves."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clean_secret_registry() -> Iterator[None]:
+    """An empty redaction registry before and after the test (secret values register there)."""
+    from faasguard.runtime import _redact
+
+    _redact.clear_secrets()
+    yield
+    _redact.clear_secrets()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import jwt as pyjwt
 import pytest
 
-from faasguard.runtime import current_identity, guard
+from faasguard.runtime import guard
 from faasguard.runtime._store import MemoryStore
 from faasguard.runtime.auth import (
     JWT,
@@ -33,6 +33,7 @@ from tests.runtime._auth_support import (
     ISSUER,
     TOPIC,
     CertFetcher,
+    Counter,
     b64url,
     claims,
     hs256_token,
@@ -46,19 +47,6 @@ from tests.runtime._auth_support import (
     token,
 )
 from tests.runtime._guard_events import Context, apigw_v1, apigw_v2, sqs
-
-
-class Counter:
-    """A handler that counts what reaches it and shows the verified identity."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.identities: list[object] = []
-
-    def __call__(self, event, context):
-        self.calls += 1
-        self.identities.append(current_identity())
-        return {"statusCode": 200, "body": "ok"}
 
 
 def quiet(event: dict) -> None:

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from faasguard.runtime import current_identity, guard
+from faasguard.runtime import guard
 from faasguard.runtime._store import MemoryStore, StoreUnavailable
 from faasguard.runtime.auth import (
     JWT,
@@ -31,6 +31,8 @@ from tests.runtime._auth_support import (
     ISSUER,
     TOPIC,
     CertFetcher,
+    Counter,
+    Sink,
     jwks,
     sns_event,
     sns_message,
@@ -45,25 +47,6 @@ from tests.runtime._guard_events import (
     kinesis,
     sqs,
 )
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.calls = 0
-        self.identities: list[object] = []
-
-    def __call__(self, event, context):
-        self.calls += 1
-        self.identities.append(current_identity())
-        return {"statusCode": 200, "body": "ok"}
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.events: list[dict] = []
-
-    def __call__(self, event: dict) -> None:
-        self.events.append(event)
 
 
 def run(gate, event: dict, events: Sink | None = None) -> tuple[object, Counter]:

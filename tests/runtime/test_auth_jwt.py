@@ -11,25 +11,13 @@ from faasguard.runtime.auth import JWT
 from tests.runtime._auth_support import (
     AUDIENCE,
     ISSUER,
+    Sink,
     jwks,
     jwks_server,
     keys,
     token,
 )
 from tests.runtime._guard_events import Context, apigw_v1, apigw_v2, eventbridge, sqs
-
-
-class Sink:
-    """Collects security events (a plain list would be falsy while empty)."""
-
-    def __init__(self) -> None:
-        self.events: list[dict] = []
-
-    def __call__(self, event: dict) -> None:
-        self.events.append(event)
-
-    def __iter__(self):
-        return iter(self.events)
 
 
 def handler(event, context):

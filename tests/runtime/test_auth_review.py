@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -34,6 +34,7 @@ from tests.runtime._auth_support import (
     ISSUER,
     TOPIC,
     CertFetcher,
+    Counter,
     b64url,
     jwks,
     keys,
@@ -41,17 +42,9 @@ from tests.runtime._auth_support import (
     sns_message,
     token,
 )
+from tests.runtime._fake_http import JSONHandler, serving
 from tests.runtime._guard_events import Context, apigw_v1
 from tests.runtime.conftest import HeaderIdentity
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, event, context):
-        self.calls += 1
-        return {"statusCode": 200, "body": "ok"}
 
 
 def run(gate, event: dict) -> tuple[object, Counter]:
@@ -254,33 +247,18 @@ def flaky_jwks(document: dict) -> Iterator[dict]:
     a connection dropped by a proxy looks like to http.client)."""
     state: dict = {"truncate": False, "hits": 0}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JSONHandler):
         def do_GET(self) -> None:
             state["hits"] += 1
             self.close_connection = True
             if state["truncate"]:  # a chunked body cut short by a proxy
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
                 return
-            data = json.dumps(document).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(200, document)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
+        state["url"] = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def test_dropped_jwks_refresh_keeps_the_cached_keys_and_never_fails_open():

@@ -11,19 +11,11 @@ from faasguard.runtime._gates import Access
 from faasguard.runtime._store import MemoryStore
 from faasguard.runtime.ratelimit import RateLimit, parse_rate
 from tests.runtime._guard_events import Context, apigw_v1, apigw_v2, sqs
-from tests.runtime.conftest import HeaderIdentity
+from tests.runtime.conftest import Clock, HeaderIdentity
 
 
 def ok(event, context):
     return {"statusCode": 200, "body": "{}"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def v2(ip: str = "198.51.100.23", **headers: str) -> dict:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime._sandbox_harness import ENV_SECRET, SOURCE_SECRET, Listener, World
+from tests.runtime._sandbox_harness import ENV_SECRET, SOURCE_SECRET, World, open_world
 
 _FORK_EXEC_ARGS = (
     "True, (), None, None, -1, -1, -1, -1, -1, -1, *os.pipe(), False, False, -1, None, None, "
@@ -216,11 +216,8 @@ class _Reduce:
 
 @pytest.fixture()
 def world(tmp_path: Path) -> Iterator[World]:
-    listener = Listener()
-    try:
-        yield World(tmp_path, listener)
-    finally:
-        listener.close()
+    with open_world(tmp_path) as opened:
+        yield opened
 
 
 def _blocked(result: dict) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime._sandbox_harness import Listener, World
+from tests.runtime._sandbox_harness import World, open_world
 
 HANDLER = """
 from __future__ import annotations
@@ -186,15 +186,11 @@ result["statuses"] = [r["statusCode"] for r in runs]
 
 @pytest.fixture()
 def world(tmp_path: Path) -> Iterator[World]:
-    listener = Listener()
-    try:
-        w = World(tmp_path, listener)
+    with open_world(tmp_path) as w:
         (w.task / "app.py").write_text(HANDLER, encoding="utf-8")
         (w.task / "helpers.py").write_text("def greet(n):\n    return f'hello {n}'\n")
         (w.task / "config.json").write_text('{"name": "world"}')
         yield w
-    finally:
-        listener.close()
 
 
 def test_realistic_handler_runs_with_zero_false_blocks(world: World) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime._sandbox_harness import SRC, Listener, World
+from tests.runtime._sandbox_harness import SRC, World, open_world
 
 WORKLOAD = """
 import subprocess, socket
@@ -23,11 +23,8 @@ result["sum"] = eval("1 + 1")
 
 @pytest.fixture()
 def world(tmp_path: Path) -> Iterator[World]:
-    listener = Listener()
-    try:
-        yield World(tmp_path, listener)
-    finally:
-        listener.close()
+    with open_world(tmp_path) as opened:
+        yield opened
 
 
 def test_monitor_mode_reports_but_lets_actions_happen(world: World) -> None:

@@ -17,8 +17,10 @@ from faasguard.runtime.secrets import (  # noqa: E402
     Secrets,
     SSMParameterStore,
 )
+from tests.runtime.conftest import Clock  # noqa: E402
 
 REGION = "eu-west-1"
+pytestmark = pytest.mark.usefixtures("clean_secret_registry")
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +41,6 @@ def offline_aws(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    _redact.clear_secrets()
-    yield
-    _redact.clear_secrets()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _admin(endpoint: str, service: str):
@@ -78,7 +69,7 @@ def test_secrets_manager_string_binary_and_json(endpoint):
 def test_secrets_manager_rotation_is_picked_up_after_ttl_or_refresh(endpoint):
     sm = _admin(endpoint, "secretsmanager")
     sm.create_secret(Name="rotating", SecretString="first-value-111")
-    clock = Clock()
+    clock = Clock(1000.0)
     rotations: list[tuple[str, str, str]] = []
     cache = Secrets(
         AWSSecretsManager(region=REGION, endpoint_url=endpoint),
@@ -156,7 +147,7 @@ def test_ssm_secure_string_and_hierarchy(endpoint):
 def test_ssm_rotation_by_new_parameter_version(endpoint):
     ssm = _admin(endpoint, "ssm")
     ssm.put_parameter(Name="/svc/key", Value="version-one-1", Type="SecureString")
-    clock = Clock()
+    clock = Clock(1000.0)
     cache = Secrets(SSMParameterStore(region=REGION, endpoint_url=endpoint), ttl=10, clock=clock)
     assert cache.get("/svc/key") == "version-one-1"
     assert cache.version("/svc/key") == "1"

@@ -12,9 +12,8 @@ import ipaddress
 import json
 import re
 import ssl
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -29,6 +28,7 @@ from faasguard.runtime.secrets import (
     Secrets,
     SecretUnavailable,
 )
+from tests.runtime._fake_http import JSONHandler, serving
 
 TOKEN = "eyFake.kv-token"
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
@@ -54,11 +54,9 @@ class FakeVault(ThreadingHTTPServer):
         return version
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     server: FakeVault
-
-    def log_message(self, *args: object) -> None:
-        pass
+    content_type = "application/json; charset=utf-8"
 
     def do_GET(self) -> None:
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -72,32 +70,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         if self.server.down:
-            return self._json(503, {"error": {"code": "ServiceUnavailable", "message": "busy"}})
+            return self.reply(503, {"error": {"code": "ServiceUnavailable", "message": "busy"}})
         if self.server.forbidden:
-            return self._json(403, {"error": {"code": "Forbidden", "message": "no get permission"}})
+            return self.reply(403, {"error": {"code": "Forbidden", "message": "no get permission"}})
         path, _, query = self.path.partition("?")
         match = _SECRET.match(path)
         if match is None or "api-version=" not in query:
-            return self._json(400, {"error": {"code": "BadParameter", "message": "bad request"}})
+            return self.reply(400, {"error": {"code": "BadParameter", "message": "bad request"}})
         name, version = match.groups()
         versions = dict(self.server.secrets.get(name, []))
         if not versions or (version and version not in versions):
             message = f"A secret with (name/id) {name} was not found in this key vault."
-            return self._json(404, {"error": {"code": "SecretNotFound", "message": message}})
+            return self.reply(404, {"error": {"code": "SecretNotFound", "message": message}})
         version = version or self.server.secrets[name][-1][0]
-        self._json(200, {
+        self.reply(200, {
             "value": versions[version],
             "id": f"{self.server.url}/secrets/{name}/{version}",
             "attributes": {"enabled": True, "created": 1764000000, "updated": 1764000000},
         })  # fmt: skip
-
-    def _json(self, code: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
 
 
 class StaticCredential:
@@ -150,19 +140,11 @@ def vault(tmp_path):
     context.load_cert_chain(cert_file, key_file)
     server = FakeVault(context)
     server.cafile = str(cert_file)  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(server):
+        yield server
 
 
-@pytest.fixture(autouse=True)
-def clean_registry():
-    _redact.clear_secrets()
-    yield
-    _redact.clear_secrets()
+pytestmark = pytest.mark.usefixtures("clean_secret_registry")
 
 
 def _provider(vault: FakeVault, **kwargs: object) -> AzureKeyVault:

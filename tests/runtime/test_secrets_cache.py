@@ -25,21 +25,9 @@ from faasguard.runtime.secrets import (
     register_secret,
 )
 from tests.runtime._guard_events import GOOD_ORDER, Context, apigw_v1
+from tests.runtime.conftest import Clock
 
-
-@pytest.fixture(autouse=True)
-def clean_registry():
-    _redact.clear_secrets()
-    yield
-    _redact.clear_secrets()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
+pytestmark = pytest.mark.usefixtures("clean_secret_registry")
 
 
 class Store:
@@ -73,7 +61,7 @@ class Store:
 
 
 def test_ttl_serves_from_cache_then_refetches():
-    store, clock = Store(api_key="key-abcdef-123"), Clock()
+    store, clock = Store(api_key="key-abcdef-123"), Clock(5000.0)
     cache = Secrets(store, ttl=100, jitter=0.0, clock=clock)
     assert cache.get("api_key") == "key-abcdef-123"
     clock.now += 99
@@ -85,7 +73,7 @@ def test_ttl_serves_from_cache_then_refetches():
 
 
 def test_per_call_ttl_and_zero_ttl():
-    store, clock = Store(a="value-aaaaaa"), Clock()
+    store, clock = Store(a="value-aaaaaa"), Clock(5000.0)
     cache = Secrets(store, ttl=300, jitter=0.0, clock=clock)
     cache.get("a", ttl=0)
     cache.get("a", ttl=0)
@@ -99,7 +87,7 @@ def test_per_call_ttl_and_zero_ttl():
 def test_jitter_spreads_expiry_within_bounds():
     expiries = []
     for seed in range(40):
-        store, clock = Store(a="value-aaaaaa"), Clock()
+        store, clock = Store(a="value-aaaaaa"), Clock(5000.0)
         cache = Secrets(store, ttl=100, jitter=0.2, clock=clock, rng=random.Random(seed))
         cache.get("a")
         for second in range(70, 102):
@@ -114,7 +102,7 @@ def test_jitter_spreads_expiry_within_bounds():
 
 
 def test_rotation_calls_the_hook_and_old_values_stay_masked():
-    store, clock = Store(db="old-password-1"), Clock()
+    store, clock = Store(db="old-password-1"), Clock(5000.0)
     seen: list[tuple[str, str, str]] = []
     events: list[dict] = []
     cache = Secrets(
@@ -144,7 +132,7 @@ def test_a_failing_rotation_hook_does_not_break_the_fetch(caplog):
 
 
 def test_stale_while_error_is_bounded_and_announced(caplog):
-    store, clock = Store(token="tok-stale-0001"), Clock()
+    store, clock = Store(token="tok-stale-0001"), Clock(5000.0)
     events: list[dict] = []
     cache = Secrets(
         store, ttl=60, jitter=0.0, stale_grace=120, retry_after=10, clock=clock,
@@ -181,7 +169,7 @@ def test_unavailable_without_a_cached_value():
 
 @pytest.mark.parametrize("failure", ["denied", "deleted"])
 def test_denied_or_deleted_is_never_bridged_by_the_cache(failure):
-    store, clock = Store(token="tok-0000000"), Clock()
+    store, clock = Store(token="tok-0000000"), Clock(5000.0)
     cache = Secrets(store, ttl=60, clock=clock)
     cache.get("token")
     if failure == "denied":
@@ -206,7 +194,7 @@ def test_auth_failure_refreshes_once_per_version():
 
 
 def test_auth_failures_during_an_outage_do_not_hammer_the_provider():
-    store, clock = Store(db="pw-before-rot"), Clock()
+    store, clock = Store(db="pw-before-rot"), Clock(5000.0)
     cache = Secrets(store, ttl=60, retry_after=10, clock=clock)
     cache.get("db")
     store.down = True
@@ -237,7 +225,7 @@ def test_concurrent_misses_fetch_once():
 
 
 def test_concurrent_rotation_under_load_never_returns_a_wrong_value():
-    store, clock = Store(db="value-0000"), Clock()
+    store, clock = Store(db="value-0000"), Clock(5000.0)
     cache = Secrets(store, ttl=1, jitter=0.5, clock=clock)
     valid = {f"value-{i:04d}" for i in range(200)}
     bad: list[object] = []

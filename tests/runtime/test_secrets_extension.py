@@ -4,11 +4,9 @@ Extension's HTTP API on 127.0.0.1 (standard library only: no boto3 is imported).
 from __future__ import annotations
 
 import base64
-import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,6 +19,7 @@ from faasguard.runtime.secrets import (
     Secrets,
     SecretUnavailable,
 )
+from tests.runtime._fake_http import JSONHandler, serving
 
 SESSION = "IQoJb3JpZ2luX2VjEFakeSessionToken"
 
@@ -34,61 +33,45 @@ class FakeExtension(ThreadingHTTPServer):
         self.deleted: set[str] = set()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     server: FakeExtension
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         if self.headers.get("X-Aws-Parameters-Secrets-Token") != SESSION:
-            return self._send(401, {"message": "Unauthorized"})
+            return self.reply(401, {"message": "Unauthorized"})
         if self.server.failing:
-            return self._send(500, {"message": "internal error"})
+            return self.reply(500, {"message": "internal error"})
         if url.path == "/secretsmanager/get":
             if query.get("secretId") in self.server.deleted:
-                return self._send(400, {
+                return self.reply(400, {
                     "__type": "InvalidRequestException",
                     "Message": "You can't perform this operation on the secret because it was "
                                "marked for deletion.",
                 })  # fmt: skip
             item = self.server.secrets.get(query.get("secretId", ""))
             if item is None:
-                return self._send(400, {"__type": "ResourceNotFoundException"})
-            return self._send(200, {"Name": query["secretId"], **item})
+                return self.reply(400, {"__type": "ResourceNotFoundException"})
+            return self.reply(200, {"Name": query["secretId"], **item})
         if url.path == "/systemsmanager/parameters/get":
             item = self.server.parameters.get(query.get("name", ""))
             if item is None:
-                return self._send(400, {"__type": "ParameterNotFound"})
+                return self.reply(400, {"__type": "ParameterNotFound"})
             if query.get("withDecryption") != "true" and item["Type"] == "SecureString":
                 item = {**item, "Value": "AQICAHencrypted"}
-            return self._send(200, {"Parameter": item})
-        self._send(404, {"message": "not found"})
-
-    def _send(self, code: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+            return self.reply(200, {"Parameter": item})
+        self.reply(404, {"message": "not found"})
 
 
 @pytest.fixture
 def extension(monkeypatch):
-    server = FakeExtension()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION)
-    monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(server.server_port))
-    _redact.clear_secrets()
-    yield server
-    _redact.clear_secrets()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(FakeExtension()) as server:
+        monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION)
+        monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(server.server_port))
+        _redact.clear_secrets()
+        yield server
+        _redact.clear_secrets()
 
 
 def _provider(**kwargs: object) -> LambdaExtension:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -23,6 +22,7 @@ from faasguard.runtime.secrets import (
     Secrets,
     SecretUnavailable,
 )
+from tests.runtime._fake_http import JSONHandler, serving
 
 TOKEN = "ya29.fake-access-token"
 _ACCESS = re.compile(r"/v1/projects/([^/]+)/secrets/([^/]+)/versions/([^/:]+):access")
@@ -40,11 +40,8 @@ class FakeSecretManager(ThreadingHTTPServer):
         self.secrets.setdefault((project, secret), []).append(data)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     server: FakeSecretManager
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
@@ -64,39 +61,22 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(404, "NOT_FOUND", f"Secret Version [{number}] not found")
         data = versions[number - 1]
         checksum = crc32c(data) ^ (1 if self.server.corrupt else 0)
-        self._json(200, {
+        self.reply(200, {
             "name": f"projects/837261/secrets/{secret}/versions/{number}",
             "payload": {"data": base64.b64encode(data).decode(), "dataCrc32c": str(checksum)},
         })  # fmt: skip
 
     def _error(self, code: int, status: str, message: str) -> None:
-        self._json(code, {"error": {"code": code, "message": message, "status": status}})
-
-    def _json(self, code: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        self.reply(code, {"error": {"code": code, "message": message, "status": status}})
 
 
 @pytest.fixture
 def fake():
-    server = FakeSecretManager()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(FakeSecretManager()) as server:
+        yield server
 
 
-@pytest.fixture(autouse=True)
-def clean_registry():
-    _redact.clear_secrets()
-    yield
-    _redact.clear_secrets()
+pytestmark = pytest.mark.usefixtures("clean_secret_registry")
 
 
 def _provider(fake: FakeSecretManager, token: str = TOKEN, **kwargs: object) -> GCPSecretManager:

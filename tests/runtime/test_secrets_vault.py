@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -19,9 +18,11 @@ from faasguard.runtime.secrets import (
     Secrets,
     SecretUnavailable,
 )
+from tests.runtime._fake_http import JSONHandler, serving
 
 ROOT_TOKEN = "hvs.test-root-token"
 ACCESS_KEY = "AKIDFAKEVAULTLOGIN01"
+pytestmark = pytest.mark.usefixtures("clean_secret_registry")
 
 
 class FakeVault(ThreadingHTTPServer):
@@ -42,16 +43,13 @@ class FakeVault(ThreadingHTTPServer):
         return len(self.kv2[path])
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     server: FakeVault
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         if self.path != "/v1/auth/aws/login":
-            return self._json(404, {"errors": []})
+            return self.reply(404, {"errors": []})
         self.server.logins.append(body)
         headers = json.loads(base64.b64decode(body["iam_request_headers"]))
         authorization = headers.get("Authorization", [""])
@@ -59,57 +57,44 @@ class _Handler(BaseHTTPRequestHandler):
         signed = f"Credential={ACCESS_KEY}/" in authorization
         action = base64.b64decode(body["iam_request_body"]).decode()
         if not signed or "Action=GetCallerIdentity" not in action or body.get("role") != "orders":
-            return self._json(400, {"errors": ["error making upstream request"]})
+            return self.reply(400, {"errors": ["error making upstream request"]})
         token = f"hvs.login-{len(self.server.logins)}"
         self.server.tokens.add(token)
-        self._json(
+        self.reply(
             200, {"auth": {"client_token": token, "lease_duration": 3600, "renewable": True}}
         )
 
     def do_GET(self) -> None:
         if self.server.sealed:
-            return self._json(503, {"errors": ["Vault is sealed"]})
+            return self.reply(503, {"errors": ["Vault is sealed"]})
         if self.headers.get("X-Vault-Token") not in self.server.tokens:
-            return self._json(403, {"errors": ["permission denied"]})
+            return self.reply(403, {"errors": ["permission denied"]})
         path = self.path.split("?", 1)[0]
         if path.startswith("/v1/secret/data/"):
             versions = self.server.kv2.get(path.removeprefix("/v1/secret/data/"))
             if not versions:
-                return self._json(404, {"errors": []})
+                return self.reply(404, {"errors": []})
             metadata = {
                 "version": len(versions),
                 "deletion_time": "",
                 "destroyed": False,
                 "created_time": "2026-11-28T10:00:00Z",
             }
-            return self._json(200, {"data": {"data": versions[-1], "metadata": metadata}})
+            return self.reply(200, {"data": {"data": versions[-1], "metadata": metadata}})
         if path.startswith("/v1/kv1/"):
             data = self.server.kv1.get(path.removeprefix("/v1/kv1/"))
-            return self._json(200, {"data": data}) if data else self._json(404, {"errors": []})
-        self._json(404, {"errors": []})
-
-    def _json(self, code: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+            return self.reply(200, {"data": data}) if data else self.reply(404, {"errors": []})
+        self.reply(404, {"errors": []})
 
 
 @pytest.fixture
 def vault():
-    server = FakeVault()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(FakeVault()) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
-def clean_registry(monkeypatch, tmp_path):
+def offline_credentials(monkeypatch, tmp_path):
     monkeypatch.delenv("VAULT_TOKEN", raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-key-for-signing-only")
@@ -117,9 +102,6 @@ def clean_registry(monkeypatch, tmp_path):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    _redact.clear_secrets()
-    yield
-    _redact.clear_secrets()
 
 
 def test_kv2_read_fields_and_new_versions(vault):

@@ -16,17 +16,7 @@ from faasguard.runtime._store import (
     namespaced,
     open_store,
 )
-
-
-class Clock:
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.runtime.conftest import Clock
 
 
 @pytest.fixture

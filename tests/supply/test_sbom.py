@@ -71,6 +71,11 @@ def dep(name: str, version: str | None, file: str, line: int, **kw: Any) -> Depe
     )
 
 
+def manifest(path: str, kind: str, **kw: Any) -> Manifest:
+    eco = "npm" if kind in ("package.json", "package-lock.json", "yarn.lock") else "PyPI"
+    return Manifest(path=path, kind=kind, ecosystem=eco, location=Location(path), **kw)
+
+
 def function(name: str, code: str, runtime: str = "python3.12") -> Function:
     return Function(
         name=name,
@@ -87,11 +92,9 @@ ORDERS = function("OrdersFunction", "orders")
 WEB = function("WebFunction", "web", "nodejs20.x")
 REPORTS = function("ReportsFunction", "reports")
 
-POETRY_LOCK = Manifest(
-    path="orders/poetry.lock",
-    kind="poetry.lock",
-    ecosystem="PyPI",
-    location=Location("orders/poetry.lock"),
+POETRY_LOCK = manifest(
+    "orders/poetry.lock",
+    "poetry.lock",
     lock=True,
     lock_for="orders/pyproject.toml",
     functions=(ORDERS.id,),
@@ -143,19 +146,15 @@ POETRY_LOCK = Manifest(
         dep("orjson", "3.10.0", "orders/poetry.lock", 120, direct=True, optional=True),
     ),
 )
-PYPROJECT = Manifest(
-    path="orders/pyproject.toml",
-    kind="pyproject",
-    ecosystem="PyPI",
-    location=Location("orders/pyproject.toml"),
+PYPROJECT = manifest(
+    "orders/pyproject.toml",
+    "pyproject",
     functions=(ORDERS.id,),
     dependencies=(dep("requests", None, "orders/pyproject.toml", 8, specifier="^2.31"),),
 )
-PACKAGE_LOCK = Manifest(
-    path="web/package-lock.json",
-    kind="package-lock.json",
-    ecosystem="npm",
-    location=Location("web/package-lock.json"),
+PACKAGE_LOCK = manifest(
+    "web/package-lock.json",
+    "package-lock.json",
     lock=True,
     functions=(WEB.id,),
     dependencies=(
@@ -207,11 +206,9 @@ PACKAGE_LOCK = Manifest(
         dep("jest", "29.7.0", "web/package-lock.json", 70, direct=True, dev=True),
     ),
 )
-REQUIREMENTS_REPORTS = Manifest(
-    path="reports/requirements.txt",
-    kind="requirements",
-    ecosystem="PyPI",
-    location=Location("reports/requirements.txt"),
+REQUIREMENTS_REPORTS = manifest(
+    "reports/requirements.txt",
+    "requirements",
     functions=(REPORTS.id,),
     hash_checking=True,
     dependencies=(
@@ -226,11 +223,9 @@ REQUIREMENTS_REPORTS = Manifest(
         dep("urllib3", "2.2.1", "reports/requirements.txt", 4, specifier="==2.2.1"),
     ),
 )
-SHARED = Manifest(
-    path="layer/requirements.txt",
-    kind="requirements",
-    ecosystem="PyPI",
-    location=Location("layer/requirements.txt"),
+SHARED = manifest(
+    "layer/requirements.txt",
+    "requirements",
     dependencies=(dep("jmespath", "1.0.1", "layer/requirements.txt", 1, specifier="==1.0.1"),),
 )
 
@@ -255,10 +250,10 @@ def render_both(built: sbom.Sbom) -> Iterator[tuple[dict[str, Any], ET.Element]]
 
 
 def test_function_sbom_purls_hashes_licences_and_graph() -> None:
-    built = sbom.function_sbom(inventory(PYPROJECT, POETRY_LOCK), ORDERS)
+    built = sbom.function_sbom(inventory(PYPROJECT, POETRY_LOCK), ORDERS, exclude_dev=True)
     doc = valid_json(built.render("json"))
     comps = components(doc)
-    # the lock file replaces the pyproject it locks; dev dependencies are left out by default
+    # the lock file replaces the pyproject it locks; dev dependencies left out when asked
     assert set(comps) == {
         "pkg:pypi/requests@2.31.0",
         "pkg:pypi/certifi@2024.2.2",
@@ -328,18 +323,20 @@ def test_metadata_names_tool_root_serial_and_fixed_timestamp(
     assert other["serialNumber"] != doc["serialNumber"]
 
 
-def test_dev_dependencies_listed_as_excluded_when_asked() -> None:
-    built = sbom.function_sbom(inventory(POETRY_LOCK), ORDERS, include_dev=True)
+def test_dev_dependencies_listed_as_excluded_by_default() -> None:
+    built = sbom.function_sbom(inventory(POETRY_LOCK), ORDERS)
     doc = valid_json(built.render())
     comps = components(doc)
     assert comps["pkg:pypi/pytest@8.1.1"]["scope"] == "excluded"
     assert comps["pkg:pypi/iniconfig@2.0.0"]["scope"] == "excluded"
     assert edges(doc)["pkg:pypi/pytest@8.1.1"] == {"pkg:pypi/iniconfig@2.0.0"}
-    assert built.components == 11
+    assert built.components == len(POETRY_LOCK.dependencies) == 11
+    # the function depends on its direct dev dependency too: the graph stays whole
+    assert "pkg:pypi/pytest@8.1.1" in edges(doc)[f"function:{ORDERS.id}"]
 
 
 def test_npm_scoped_packages_sri_hashes_vcs_and_url_dependencies() -> None:
-    built = sbom.function_sbom(inventory(PACKAGE_LOCK), WEB)
+    built = sbom.function_sbom(inventory(PACKAGE_LOCK), WEB, exclude_dev=True)
     doc = valid_json(built.render())
     comps = components(doc)
     assert "pkg:npm/%40middy/core@5.2.6" in comps
@@ -373,11 +370,9 @@ def test_npm_scoped_packages_sri_hashes_vcs_and_url_dependencies() -> None:
 
 
 def test_single_expression_licence_and_malformed_hashes_warn() -> None:
-    broken = Manifest(
-        path="requirements.txt",
-        kind="requirements",
-        ecosystem="PyPI",
-        location=Location("requirements.txt"),
+    broken = manifest(
+        "requirements.txt",
+        "requirements",
         dependencies=(
             dep(
                 "six",
@@ -399,11 +394,9 @@ def test_single_expression_licence_and_malformed_hashes_warn() -> None:
 
 
 def test_graph_without_direct_flags_uses_packages_nothing_requires() -> None:
-    lock = Manifest(
-        path="yarn.lock",
-        kind="yarn.lock",
-        ecosystem="npm",
-        location=Location("yarn.lock"),
+    lock = manifest(
+        "yarn.lock",
+        "yarn.lock",
         lock=True,
         dependencies=(
             dep("express", "4.19.2", "yarn.json", 1, requires=("debug",)),
@@ -423,7 +416,7 @@ def test_graph_without_direct_flags_uses_packages_nothing_requires() -> None:
 
 def test_project_sbom_splits_functions_and_disambiguates_shared_purls() -> None:
     inv = inventory(PYPROJECT, POETRY_LOCK, PACKAGE_LOCK, REQUIREMENTS_REPORTS, SHARED)
-    built = sbom.project_sbom(inv)
+    built = sbom.project_sbom(inv, exclude_dev=True)
     doc = valid_json(built.render())
     comps = components(doc)
     orders, reports = ORDERS.id, REPORTS.id
@@ -462,7 +455,7 @@ def test_project_sbom_splits_functions_and_disambiguates_shared_purls() -> None:
     known = set(comps) | nested | {"project:shop"}
     assert set(graph) <= known and set().union(*graph.values()) <= known
     # per function: only that function's packages, plain purls as refs
-    web = valid_json(sbom.function_sbom(inv, WEB).render())
+    web = valid_json(sbom.function_sbom(inv, WEB, exclude_dev=True).render())
     assert {c["purl"].split("@")[0] for c in web["components"]} == {
         "pkg:npm/%40middy/core",
         "pkg:npm/%40aws-sdk/client-s3",
@@ -497,11 +490,9 @@ def test_empty_project_gives_an_empty_valid_bom() -> None:
 
 
 def test_deployable_prefers_the_lock_file() -> None:
-    package_json = Manifest(
-        path="web/package.json",
-        kind="package.json",
-        ecosystem="npm",
-        location=Location("web/package.json"),
+    package_json = manifest(
+        "web/package.json",
+        "package.json",
     )
     kept = sbom.deployable([PYPROJECT, POETRY_LOCK, package_json, PACKAGE_LOCK, SHARED])
     assert [m.path for m in kept] == [
@@ -526,7 +517,7 @@ def test_cli_project_sbom_from_real_lock_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "shop.cdx.json"
-    code, out, err = cli(capsys, str(SHOP), "--output", str(target))
+    code, out, err = cli(capsys, str(SHOP), "--output", str(target), "--exclude-dev")
     assert (code, out, err) == (0, "", "")
     doc = valid_json(target.read_text(encoding="utf-8"))
     purls = sorted(c["purl"] for c in doc["components"])
@@ -562,14 +553,16 @@ def test_cli_project_sbom_from_real_lock_files(
 
 
 def test_cli_one_function_xml_and_dev(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, str(SHOP), "--function", "WebFunction", "--format", "xml")
+    argv = (str(SHOP), "--function", "WebFunction")
+    code, out, _ = cli(capsys, *argv, "--format", "xml", "--exclude-dev")
     assert code == 0
     purls = {el.text for el in valid_xml(out).iter(f"{CDX}purl")}
     assert "pkg:npm/uuid@9.0.1" in purls and len(purls) == 6
-    code, out, _ = cli(capsys, str(SHOP), "--function", "WebFunction", "--include-dev")
+    code, out, _ = cli(capsys, *argv)
     comps = components(valid_json(out))
     assert comps["pkg:npm/jest@29.7.0"]["scope"] == "excluded"
     assert comps["pkg:npm/import-local@3.1.0"]["scope"] == "excluded"
+    assert len(comps) == 6 + 2
 
 
 def test_cli_per_function_writes_one_valid_file_each(
@@ -658,3 +651,48 @@ def test_unpinned_manifest_keeps_what_was_asked_for() -> None:
     (requests,) = doc["components"]
     assert requests["purl"] == "pkg:pypi/requests" and "version" not in requests
     assert {"name": "faasguard:specifier", "value": "^2.31"} in requests["properties"]
+
+
+def test_cli_default_lists_one_component_per_dependency_dev_included(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "shop.cdx.json"
+    code, _, err = cli(capsys, str(SHOP), "--output", str(target))
+    assert code == 0, err
+    doc = valid_json(target.read_text(encoding="utf-8"))
+    poetry = (SHOP / "orders" / "poetry.lock").read_text(encoding="utf-8")
+    npm = json.loads((SHOP / "web" / "package-lock.json").read_text(encoding="utf-8"))
+    reqs = (SHOP / "reports" / "requirements.txt").read_text(encoding="utf-8")
+    expected = (
+        poetry.count("[[package]]")
+        + sum(1 for key in npm["packages"] if key)
+        + sum(1 for line in reqs.splitlines() if line[:1].isalpha())
+    )
+    assert len(doc["components"]) == expected
+    assert all(c["purl"].startswith("pkg:") for c in doc["components"])
+    scopes = {c["name"]: c["scope"] for c in doc["components"]}
+    assert scopes["pytest"] == scopes["jest"] == "excluded"
+    assert scopes["boto3"] == "required"
+
+
+def test_cli_ranges_only_requirements_one_versionless_purl_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(
+        "requests>=2.0,<3\r\nDjango~=4.2\r\nflask\r\n"
+        'PyYAML[extra] ; python_version > "3.8"\r\nzope.interface!=5.0\r\n',
+        encoding="utf-8",
+    )
+    code, out, err = cli(capsys, str(reqs))
+    assert code == 0, err
+    purls = sorted(c["purl"] for c in valid_json(out)["components"])
+    # a purl without @version is valid: the version is not known until install time; the purl
+    # pypi rule lower-cases and turns "_" into "-" but keeps dots
+    assert purls == [
+        "pkg:pypi/django",
+        "pkg:pypi/flask",
+        "pkg:pypi/pyyaml",
+        "pkg:pypi/requests",
+        "pkg:pypi/zope.interface",
+    ]

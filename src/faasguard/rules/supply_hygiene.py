@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from faasguard.model import (
     Category,
@@ -61,6 +61,13 @@ def _by_place(
         else:
             groups[key] = (dep, [manifest])
     yield from groups.values()
+
+
+def _flagged(
+    inventory: Inventory, wanted: Callable[[Manifest, Dependency], bool]
+) -> Iterator[tuple[Dependency, list[Manifest]]]:
+    """The written dependencies ``wanted`` selects, each once with the manifests reaching it."""
+    return _by_place((m, d) for m in inventory.manifests for d in m.dependencies if wanted(m, d))
 
 
 def _finding(
@@ -143,16 +150,23 @@ def _compiled_elsewhere(manifest: Manifest, paths: set[str]) -> bool:
 )
 def unpinned(inventory: Inventory) -> Iterator[Finding]:
     owners, paths = _owners(inventory), _siblings(inventory)
-    pairs = []
-    for m in inventory.manifests:
-        if m.lock or _compiled_elsewhere(m, paths):
-            continue
-        if m.kind != "requirements" and _has_lock(m, paths):
-            continue
-        for dep in m.dependencies:
-            if dep.source is DependencySource.REGISTRY and dep.version is None and not dep.dev:
-                pairs.append((m, dep))
-    for dep, manifests in _by_place(pairs):
+    pinned_elsewhere = {
+        m.path
+        for m in inventory.manifests
+        if m.lock
+        or _compiled_elsewhere(m, paths)
+        or (m.kind != "requirements" and _has_lock(m, paths))
+    }
+
+    def wanted(m: Manifest, dep: Dependency) -> bool:
+        return (
+            m.path not in pinned_elsewhere
+            and dep.source is DependencySource.REGISTRY
+            and dep.version is None
+            and not dep.dev
+        )
+
+    for dep, manifests in _flagged(inventory, wanted):
         written = dep.specifier or "no version"
         tied = any(m.functions for m in manifests)
         yield _finding(
@@ -199,17 +213,18 @@ def unpinned(inventory: Inventory) -> Iterator[Finding]:
 )
 def missing_hash(inventory: Inventory) -> Iterator[Finding]:
     owners = _owners(inventory)
-    pairs = []
-    for m in inventory.manifests:
-        checked = m.hash_checking or (m.lock and any(d.hashes for d in m.dependencies))
-        if not checked:
-            continue
-        for dep in m.dependencies:
-            if dep.source is not DependencySource.REGISTRY or dep.dev:
-                continue
-            if not dep.hashes or (m.kind == "requirements" and dep.version is None):
-                pairs.append((m, dep))
-    for dep, manifests in _by_place(pairs):
+    checked = {
+        m.path
+        for m in inventory.manifests
+        if m.hash_checking or (m.lock and any(d.hashes for d in m.dependencies))
+    }
+
+    def wanted(m: Manifest, dep: Dependency) -> bool:
+        if m.path not in checked or dep.source is not DependencySource.REGISTRY or dep.dev:
+            return False
+        return not dep.hashes or (m.kind == "requirements" and dep.version is None)
+
+    for dep, manifests in _flagged(inventory, wanted):
         why = "no hash" if not dep.hashes else f"not pinned with == ({dep.specifier or 'any'})"
         yield _finding(
             missing_hash,
@@ -255,13 +270,8 @@ def missing_hash(inventory: Inventory) -> Iterator[Finding]:
 )
 def url_or_vcs(inventory: Inventory) -> Iterator[Finding]:
     owners = _owners(inventory)
-    pairs = [
-        (m, d)
-        for m in inventory.manifests
-        for d in m.dependencies
-        if d.source in (DependencySource.URL, DependencySource.VCS) and not d.dev
-    ]
-    for dep, manifests in _by_place(pairs):
+    remote = (DependencySource.URL, DependencySource.VCS)
+    for dep, manifests in _flagged(inventory, lambda _, d: d.source in remote and not d.dev):
         target = dep.url or dep.specifier
         if dep.source is DependencySource.VCS:
             pinned = bool(_COMMIT.search(target))
@@ -323,13 +333,11 @@ def typosquat(inventory: Inventory) -> Iterator[Finding]:
     from faasguard.supply._typosquat import check
 
     owners = _owners(inventory)
-    pairs = [
-        (m, d)
-        for m in inventory.manifests
-        for d in m.dependencies
-        if d.source is not DependencySource.PATH and check(d.name, d.ecosystem) is not None
-    ]
-    for dep, manifests in _by_place(pairs):
+
+    def wanted(_: Manifest, d: Dependency) -> bool:
+        return d.source is not DependencySource.PATH and check(d.name, d.ecosystem) is not None
+
+    for dep, manifests in _flagged(inventory, wanted):
         suspicion = check(dep.name, dep.ecosystem)
         assert suspicion is not None
         yield _finding(

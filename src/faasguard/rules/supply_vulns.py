@@ -93,9 +93,14 @@ def _analyse(inventory: Inventory, db_path: Path) -> _Analysis:
         return result
     with db:
         result.info = db.info
-        for manifest, deps in result.in_scope:
-            for dep in deps:
-                _check(db, manifest, dep, result)
+        try:
+            for manifest, deps in result.in_scope:
+                for dep in deps:
+                    _check(db, manifest, dep, result)
+        except DatabaseError as exc:  # damaged mid-scan: what was matched is no longer trusted
+            result.db_problem, result.info = str(exc), None
+            result.hits.clear()
+            result.unchecked.clear()
     return result
 
 

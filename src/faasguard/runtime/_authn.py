@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _events
@@ -53,15 +53,14 @@ class Authenticator:
 
     # ----- the Gate protocol
     def check_request(self, request: Request, access: Access) -> None:
-        try:
-            identity = self.authenticate_request(request)
-        except AuthFailed as failure:
-            raise self.reject(access, failure) from None
-        grant(access, identity)
+        self._admit(access, self.authenticate_request, request)
 
     def check_message(self, message: Message, access: Access) -> None:
+        self._admit(access, self.authenticate_message, message)
+
+    def _admit(self, access: Access, authenticate: Callable[[Any], Identity], subject: Any) -> None:
         try:
-            identity = self.authenticate_message(message)
+            identity = authenticate(subject)
         except AuthFailed as failure:
             raise self.reject(access, failure) from None
         grant(access, identity)

@@ -144,6 +144,41 @@ def _severity(event: dict[str, object], severity_id: int) -> None:
     event["severity"] = _SEVERITY[severity_id]
 
 
+def rule_finding(
+    call: Invocation,
+    *,
+    rule: str,
+    blocked: bool,
+    severity_id: int,
+    uid: str,
+    title: str,
+    types: list[str],
+    unmapped: dict[str, object],
+    confidence: float | None = None,
+) -> dict[str, object]:
+    """An OCSF Detection Finding (2004) raised by `rule`: denied when `blocked`, else allowed."""
+    event = _base(2004, 2, 1, call)
+    _severity(event, severity_id)
+    event.update(
+        {
+            "action_id": 2 if blocked else 1,
+            "action": "Denied" if blocked else "Allowed",
+            "disposition_id": 2 if blocked else 1,
+            "disposition": "Blocked" if blocked else "Allowed",
+        }
+    )
+    if confidence is not None:
+        event["confidence_score"] = round(confidence * 100)
+    event["finding_info"] = {
+        "uid": uid,
+        "title": title,
+        "types": types,
+        "analytic": {"name": rule, "uid": rule, "type_id": 1, "type": "Rule"},
+    }
+    event["unmapped"] = unmapped
+    return event
+
+
 def detection_finding(
     call: Invocation,
     log: EventLog,
@@ -156,31 +191,23 @@ def detection_finding(
     excerpt: str,
     blocked: bool,
 ) -> dict[str, object]:
-    event = _base(2004, 2, 1, call)
-    _severity(event, 4 if blocked else 3)
-    event.update(
-        {
-            "action_id": 2 if blocked else 1,
-            "action": "Denied" if blocked else "Allowed",
-            "disposition_id": 2 if blocked else 1,
-            "disposition": "Blocked" if blocked else "Allowed",
-            "confidence_score": round(confidence * 100),
-            "finding_info": {
-                "uid": f"{call.request_id}:{rule}:{field_path}",
-                "title": f"Possible {category} injection in {field_path}",
-                "types": [category],
-                "analytic": {"name": rule, "uid": rule, "type_id": 1, "type": "Rule"},
-            },
-            "unmapped": {
-                "field": field_path,
-                "route": call.route,
-                "source": call.source,
-                "value_sha256": value_hash(value),
-                "excerpt": log.excerpt(excerpt),
-            },
-        }
+    return rule_finding(
+        call,
+        rule=rule,
+        blocked=blocked,
+        severity_id=4 if blocked else 3,
+        uid=f"{call.request_id}:{rule}:{field_path}",
+        title=f"Possible {category} injection in {field_path}",
+        types=[category],
+        confidence=confidence,
+        unmapped={
+            "field": field_path,
+            "route": call.route,
+            "source": call.source,
+            "value_sha256": value_hash(value),
+            "excerpt": log.excerpt(excerpt),
+        },
     )
-    return event
 
 
 def http_activity(

@@ -557,33 +557,21 @@ def _emit(spec: IntegritySpec, message: str, report: Report) -> None:
     call = _events.Invocation(
         function=os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""), request_id="cold-start"
     )
-    event = _events._base(2004, 2, 1, call)
     blocked = spec.fail == "closed"
-    _events._severity(event, 4)
-    event.update(
-        {
-            "action_id": 2 if blocked else 1,
-            "action": "Denied" if blocked else "Allowed",
-            "disposition_id": 2 if blocked else 1,
-            "disposition": "Blocked" if blocked else "Allowed",
-            "finding_info": {
-                "uid": f"integrity:{report.trust}:{len(report.lines())}",
-                "title": message[:200],
-                "types": ["integrity"],
-                "analytic": {
-                    "name": "integrity.manifest",
-                    "uid": "integrity.manifest",
-                    "type_id": 1,
-                    "type": "Rule",
-                },
-            },
-            "unmapped": {
-                "changed": list(report.changed[:_LIST_MAX]),
-                "added": list(report.added[:_LIST_MAX]),
-                "removed": list(report.removed[:_LIST_MAX]),
-                "trust": report.trust,
-            },
-        }
+    event = _events.rule_finding(
+        call,
+        rule="integrity.manifest",
+        blocked=blocked,
+        severity_id=4,
+        uid=f"integrity:{report.trust}:{len(report.lines())}",
+        title=message[:200],
+        types=["integrity"],
+        unmapped={
+            "changed": list(report.changed[:_LIST_MAX]),
+            "added": list(report.added[:_LIST_MAX]),
+            "removed": list(report.removed[:_LIST_MAX]),
+            "trust": report.trust,
+        },
     )
     log = _events.EventLog(sink=spec.events or _events.stdout_sink)
     log.emit(event, allowed=not blocked, request_id="cold-start")

@@ -100,26 +100,20 @@ class _Recorder:
     def _emit(self, found: Violation) -> None:
         blocked = self.mode == "enforce"
         call = _events.Invocation(function=self.function)
-        event = _events._base(2004, 2, 1, call)
-        event.update(
-            {
-                "severity_id": 4 if blocked else 3,
-                "severity": "High" if blocked else "Medium",
-                "action_id": 2 if blocked else 1,
-                "action": "Denied" if blocked else "Allowed",
-                "disposition_id": 2 if blocked else 1,
-                "disposition": "Blocked" if blocked else "Allowed",
-                "finding_info": {
-                    "uid": f"sandbox:{found.kind}:{found.event}",
-                    "title": f"Sandbox: {found.kind} action outside the policy",
-                    "types": ["sandbox", found.kind],
-                    "analytic": {"name": f"sandbox.{found.kind}", "uid": f"sandbox.{found.kind}",
-                                 "type_id": 1, "type": "Rule"},
-                },
-                "unmapped": {"event": found.event, "mode": self.mode,
-                             "detail": self.log.redactor(found.detail)[:300]},
-            }
-        )  # fmt: skip
+        event = _events.rule_finding(
+            call,
+            rule=f"sandbox.{found.kind}",
+            blocked=blocked,
+            severity_id=4 if blocked else 3,
+            uid=f"sandbox:{found.kind}:{found.event}",
+            title=f"Sandbox: {found.kind} action outside the policy",
+            types=["sandbox", found.kind],
+            unmapped={
+                "event": found.event,
+                "mode": self.mode,
+                "detail": self.log.redactor(found.detail)[:300],
+            },
+        )
         self.log.emit(event, allowed=not blocked, request_id="")
 
 

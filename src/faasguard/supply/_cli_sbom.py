@@ -33,9 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write one SBOM per function into DIR (NAME.cdx.json / .cdx.xml)",
     )
     parser.add_argument(
-        "--include-dev",
+        "--exclude-dev",
         action="store_true",
-        help="list development dependencies too (scope 'excluded'); default: left out",
+        help="leave development dependencies out (default: listed with scope 'excluded')",
     )
 
 
@@ -62,22 +62,22 @@ def _run(args: argparse.Namespace) -> int:
         if args.function or args.per_function:
             raise _Fatal("--function / --per-function need a project directory, not one file")
         built = sbom.manifests_sbom(
-            [_read_one(path)], name=path.resolve().parent.name, include_dev=args.include_dev
+            [_read_one(path)], name=path.resolve().parent.name, exclude_dev=args.exclude_dev
         )
         return _emit(built, args.output, args.format, [])
     inventory = _load(args)
     problems = _unreadable(inventory)
-    if not inventory.manifests:
+    if not inventory.manifests and not problems:
         _warn(f"no dependency files found in {args.path}: the SBOM lists no components")
     if args.per_function:
         return _per_function(inventory, Path(args.per_function), args, problems)
     if args.function:
         fn = _pick_function(inventory, args.function)
-        built = sbom.function_sbom(inventory, fn, include_dev=args.include_dev)
+        built = sbom.function_sbom(inventory, fn, exclude_dev=args.exclude_dev)
         if inventory.manifests and not built.components:
             _warn(f"function {fn.name} ships no dependency file faasguard could tie to it")
     else:
-        built = sbom.project_sbom(inventory, include_dev=args.include_dev)
+        built = sbom.project_sbom(inventory, exclude_dev=args.exclude_dev)
     return _emit(built, args.output, args.format, problems)
 
 
@@ -108,13 +108,16 @@ def _read_one(path: Path):  # type: ignore[no-untyped-def]
 
 
 def _unreadable(inventory) -> list[str]:  # type: ignore[no-untyped-def]
-    """Errors on dependency files: the SBOM is incomplete without them."""
+    """Errors on dependency files, or on files no template loaded (a broken ``-r`` include):
+    the SBOM is incomplete without them."""
     from faasguard.model import DiagnosticLevel
 
+    loaded = {f.path for f in inventory.files}
     return [
         f"{d.location}: {d.message}"
         for d in inventory.diagnostics
-        if d.level is DiagnosticLevel.ERROR and _is_dependency_file(Path(d.location.file))
+        if d.level is DiagnosticLevel.ERROR
+        and (_is_dependency_file(Path(d.location.file)) or d.location.file not in loaded)
     ]
 
 
@@ -141,7 +144,7 @@ def _per_function(inventory, out_dir: Path, args: argparse.Namespace, problems: 
     names = _file_names(inventory.functions, args.format)
     empty = []
     for fn in inventory.functions:
-        built = sbom.function_sbom(inventory, fn, include_dev=args.include_dev)
+        built = sbom.function_sbom(inventory, fn, exclude_dev=args.exclude_dev)
         if not built.components:
             empty.append(names[fn.id].split(".cdx.")[0])
         _emit_warnings(built.warnings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 import traceback
@@ -98,47 +97,33 @@ def collect(
         patterns = list(excludes)
         if use_ignore_files:
             patterns = discovery.read_ignore_files(root) + patterns
-        paths = list(_walk(root, discovery.Excludes(tuple(patterns)).spec()))
+        outside: list[str] = []
+        paths = list(_walk(root, discovery.Excludes(tuple(patterns)).spec(), outside))
+        for rel in outside:
+            if not rel.endswith("/") and reader_for(rel) is not None:
+                message = "symbolic link to a file outside the scanned tree; not read"
+                diagnostics.append(_error("unreadable", message, Location(rel)))
     manifests = []
     for path in paths:
         rel = path.relative_to(base).as_posix()
+        if not path.resolve().is_relative_to(base):
+            message = "symbolic link to a file outside the scanned tree; not read"
+            diagnostics.append(_error("unreadable", message, Location(rel)))
+            continue
         manifest = _read_one(path, rel, diagnostics)
         if manifest is not None:
             manifests.append(manifest)
+    diagnostics += _dynamic_warnings(manifests, base)
     manifests = _link_locks(manifests, base)
     return tuple(_tie(manifests, functions, layer_dirs or {})), diagnostics
 
 
-def _walk(root: Path, spec) -> Iterator[Path]:  # type: ignore[no-untyped-def]
-    base = str(root)
-    stack = [base]
-    seen: set[tuple[int, int]] = set()
-    while stack:
-        directory = stack.pop()
-        rel_dir = os.path.relpath(directory, base).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        try:
-            st = os.stat(directory)
-            if (st.st_dev, st.st_ino) in seen:
-                continue  # symlink loop: discovery reports it
-            seen.add((st.st_dev, st.st_ino))
-            with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            continue  # discovery reports unreadable directories
-        subdirs = []
-        for entry in entries:
-            rel = prefix + entry.name
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                continue
-            if is_dir:
-                if entry.name not in SKIPPED_DIRS and not (spec and spec.match_file(rel + "/")):
-                    subdirs.append(entry.path)
-            elif reader_for(rel) is not None and not (spec and spec.match_file(rel)):
-                yield Path(entry.path)
-        stack.extend(reversed(subdirs))
+def _walk(root: Path, spec, outside: list[str]) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    """The dependency files under root (discovery reports loops and unreadable directories);
+    links that lead out of the tree go to ``outside``."""
+    for rel, path in discovery.walk(root, spec, SKIPPED_DIRS, outside=outside):
+        if reader_for(rel) is not None:
+            yield Path(path)
 
 
 def _read_one(path: Path, rel: str, diagnostics: list[Diagnostic]) -> Manifest | None:
@@ -164,6 +149,27 @@ def _read_one(path: Path, rel: str, diagnostics: list[Diagnostic]) -> Manifest |
         )
         diagnostics.append(_error("internal-error", message, Location(rel)))
     return None
+
+
+def _dynamic_warnings(manifests: Sequence[Manifest], base: Path) -> list[Diagnostic]:
+    """pyproject.toml files whose dependencies are dynamic, with no lock file or requirements
+    file beside them: their dependencies were not listed, so they were not checked."""
+    listed = {posixpath.dirname(m.path) for m in manifests if m.kind != "pyproject"}
+    out = []
+    for m in manifests:
+        folder = posixpath.dirname(m.path)
+        if m.kind != "pyproject" or m.dependencies or folder in listed:
+            continue
+        if _python.dynamic_dependencies(base / m.path, m.path):
+            message = (
+                "dependencies are dynamic (set by the build backend): faasguard cannot list or "
+                "check them; commit a lock file or a pinned requirements.txt beside it"
+            )
+            warning = Diagnostic(
+                DiagnosticLevel.WARNING, "dynamic-dependencies", message, m.location
+            )
+            out.append(warning)
+    return out
 
 
 def _error(code: str, message: str, where: Location) -> Diagnostic:

@@ -12,6 +12,8 @@ PYPI = "PyPI"
 NPM = "npm"
 
 _PEP503 = re.compile(r"[-_.]+")
+# A YAML anchor or alias can only stand after a line start, a space or a flow indicator.
+_YAML_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,:])[&*][^\s,\]}'\"]", re.MULTILINE)
 
 
 class ManifestError(ValueError):
@@ -83,6 +85,13 @@ def _reachable(start: Iterable[str], graph: Mapping[str, Iterable[str]]) -> set[
         seen.add(name)
         stack.extend(graph.get(name, ()))
     return seen
+
+
+def may_hold_yaml_aliases(text: str) -> bool:
+    """False when ``text`` certainly has no YAML anchor or alias, so a fast loader cannot be
+    made to expand an alias bomb; True sends it to the bounded loader of :mod:`faasguard._located`.
+    """
+    return _YAML_ANCHOR_OR_ALIAS.search(text) is not None
 
 
 def text_of(data: bytes, file: str) -> str:

@@ -12,13 +12,19 @@ import yaml
 
 from faasguard._located import ParseError, parse_json, parse_yaml, where
 from faasguard.model import Dependency, DependencySource, Location, Manifest
-from faasguard.supply._common import NPM, LineFinder, ManifestError, dev_only, text_of
+from faasguard.supply._common import (
+    NPM,
+    LineFinder,
+    ManifestError,
+    dev_only,
+    may_hold_yaml_aliases,
+    text_of,
+)
 
 _EXACT = re.compile(r"^[=v]?\s*(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
 _GITHUB_SHORTHAND = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(#.*)?$")
 _VCS_PREFIXES = ("git+", "git://", "github:", "gitlab:", "bitbucket:", "gist:")
 _PATH_PREFIXES = ("file:", "link:", "workspace:", "portal:", "./", "../", "/", "~/")
-_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,:])[&*][^\s,\]}'\"]", re.MULTILINE)
 _FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Locate = Callable[[Any, Any], Location]
 _PNPM_V5_KEY = re.compile(r"^((?:@[^/@]+/)?[^/@]+)/([^/_]+)")
@@ -43,6 +49,17 @@ def _json(text: str) -> Any:
         raise ManifestError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise ManifestError("JSON nested too deeply to read") from None
+
+
+def aliased(name: str, spec: str) -> tuple[str, str]:
+    """(package, specifier) behind an npm alias: ``"npm:lodash@^4"`` installs lodash ``^4``
+    under another name; advisories are filed under the real one. Other specs are unchanged."""
+    spec = spec.strip()
+    if not spec.startswith("npm:"):
+        return name, spec
+    target = spec[4:]
+    at = target.find("@", 1)
+    return (target[:at], target[at + 1 :]) if at > 0 else (target, "")
 
 
 def classify(spec: str) -> tuple[DependencySource, str | None, str | None]:
@@ -86,7 +103,7 @@ def read_package_json(path: Path, rel: str) -> Manifest:
             source, url, version = classify(spec)
             deps.append(
                 Dependency(
-                    name=str(name),
+                    name=aliased(str(name), spec)[0],
                     ecosystem=NPM,
                     location=loc,
                     version=version,
@@ -159,7 +176,7 @@ def _lock_v1(table: dict[str, Any], finder: LineFinder, *, nested: bool) -> Iter
         loc = finder.find(f'"{name}"')
         if not isinstance(entry, dict):
             raise _located_error(f"dependencies[{name!r}] must be an object", loc)
-        version = str(entry.get("version") or "")
+        name, version = aliased(str(name), str(entry.get("version") or ""))
         source, url = _resolved_source(str(entry.get("resolved") or version), False)
         if version.startswith("file:"):
             source, url = DependencySource.PATH, version
@@ -235,8 +252,9 @@ def _yarn_classic(text: str, rel: str) -> Iterator[Dependency]:
                 yield _yarn_classic_dependency(entry, rel)
             if not line.endswith(":"):
                 raise ManifestError(f"invalid yarn.lock entry header {line[:60]!r}", line_no)
-            specs = [s for s in line[:-1].split(",") if s.strip()]
-            entry = {"names": [_spec_name(s) for s in specs], "line": line_no, "deps": []}
+            specs = [s.strip().strip('"') for s in line[:-1].split(",") if s.strip()]
+            names = [aliased(_spec_name(s), s[len(_spec_name(s)) + 1 :])[0] for s in specs]
+            entry = {"names": names, "line": line_no, "deps": []}
         elif entry is None:
             raise ManifestError("indented line before the first yarn.lock entry", line_no)
         elif indent == 2 and not line.endswith(":"):
@@ -323,7 +341,7 @@ def _pnpm_document(text: str, rel: str) -> tuple[Any, Locate]:
     """The lock file and a way to find a key's line. Without anchors or aliases (pnpm writes
     none) libyaml loads it directly and lines come from a text search, 5x faster than located
     values; anything else goes through the bounded, located loader."""
-    if _ANCHOR_OR_ALIAS.search(text) is None:
+    if not may_hold_yaml_aliases(text):
         try:
             doc = yaml.load(text, Loader=_FAST_LOADER)  # a safe loader: no object tags
         except (yaml.YAMLError, RecursionError):

@@ -17,7 +17,8 @@ from faasguard.supply._common import (
     dev_only,
     text_of,
 )
-from faasguard.supply._requirements import parse_pep508
+from faasguard.supply._requirements import Origin, parse_pep508
+from faasguard.supply._requirements import pypi_dependency as _locked
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _POETRY_EXACT = re.compile(r"^(==)?\s*v?\d+(\.\d+)*([a-zA-Z0-9.+-]*)$")
@@ -100,6 +101,20 @@ def _with(dep: Dependency, **changes: Any) -> Dependency:
     return replace(dep, **changes) if any(getattr(dep, k) != v for k, v in changes.items()) else dep
 
 
+def _entry_of(pkg: dict[str, Any], finder: LineFinder) -> tuple[str, Location, str | None]:
+    """Name, line and version of a ``[[package]]`` table (the finder moves on past it)."""
+    name = pkg["name"]
+    return name, finder.find(f'name = "{name}"'), str(pkg["version"]) if "version" in pkg else None
+
+
+def _lock_manifest(
+    rel: str, kind: str, deps: list[Dependency], *, hash_checking: bool | None = None
+) -> Manifest:
+    """A Python lock file; it checks hashes when it says so, else when it records any."""
+    checked = any(d.hashes for d in deps) if hash_checking is None else hash_checking
+    return Manifest(rel, kind, PYPI, Location(rel), tuple(deps), lock=True, hash_checking=checked)
+
+
 # -- pyproject.toml ------------------------------------------------------------------------------
 
 
@@ -127,6 +142,15 @@ def read_pyproject(path: Path, rel: str) -> Manifest:
     return Manifest(rel, "pyproject", PYPI, Location(rel), tuple(deps))
 
 
+def dynamic_dependencies(path: Path, rel: str) -> bool:
+    """Whether a pyproject.toml leaves its dependencies to the build backend (PEP 621
+    ``dynamic``): they are then in no file faasguard reads unless a lock file lists them."""
+    _, data = _toml(path, rel)
+    project = data.get("project")
+    dynamic = project.get("dynamic") if isinstance(project, dict) else None
+    return isinstance(dynamic, list) and "dependencies" in dynamic
+
+
 def _poetry_dependencies(poetry: dict[str, Any], finder: LineFinder) -> Iterator[Dependency]:
     sections: list[tuple[str, Any, bool]] = [
         ("tool.poetry.dependencies", poetry.get("dependencies"), False),
@@ -151,18 +175,9 @@ def _poetry_dependency(name: str, spec: Any, where: Location, dev: bool, what: s
         spec = {"version": spec}
     if not isinstance(spec, dict):
         raise ManifestError(f"{what}.{name}: {spec!r} is not a version or a table", where.line)
-    source, url = DependencySource.REGISTRY, None
-    written = str(spec.get("version", "")).strip()
-    if "git" in spec:
-        ref = spec.get("rev") or spec.get("tag") or spec.get("branch")
-        source, url = DependencySource.VCS, str(spec["git"])
-        written = f"git+{url}" + (f"@{ref}" if ref else "")
-    elif "url" in spec:
-        source, url = DependencySource.URL, str(spec["url"])
-        written = url
-    elif "path" in spec:
-        source, url = DependencySource.PATH, str(spec["path"])
-        written = url
+    ref = spec.get("rev") or spec.get("tag") or spec.get("branch")
+    version_text = str(spec.get("version", "")).strip()
+    source, url, written = _table_origin(spec, "url", version_text, ref)
     version = None
     if source is DependencySource.REGISTRY and _POETRY_EXACT.match(written):
         version = written.removeprefix("==").strip().lstrip("v")
@@ -196,37 +211,25 @@ def read_poetry_lock(path: Path, rel: str) -> Manifest:
     for pkg in _packages(data.get("package"), "package", finder):
         name, version = pkg["name"], str(pkg["version"])
         where = finder.find(f'name = "{name}"')
-        source, url, specifier = _poetry_source(pkg.get("source"), version)
         files = pkg.get("files") or old_files.get(name) or []
         groups = pkg.get("groups")
         dev = pkg.get("category") == "dev" or (isinstance(groups, list) and "main" not in groups)
         deps.append(
-            Dependency(
-                name=name,
-                ecosystem=PYPI,
-                location=where,
-                version=version,
-                specifier=specifier,
-                source=source,
-                url=url,
+            _locked(
+                name,
+                where,
+                version,
+                _poetry_source(pkg.get("source"), version),
                 hashes=_hash_list(f.get("hash") for f in files if isinstance(f, dict)),
                 requires=tuple(_table(pkg.get("dependencies"), "dependencies", finder)),
                 dev=dev,
                 optional=bool(pkg.get("optional", False)),
             )
         )
-    return Manifest(
-        rel,
-        "poetry.lock",
-        PYPI,
-        Location(rel),
-        tuple(deps),
-        lock=True,
-        hash_checking=any(d.hashes for d in deps),
-    )
+    return _lock_manifest(rel, "poetry.lock", deps)
 
 
-def _poetry_source(source: Any, version: str) -> tuple[DependencySource, str | None, str]:
+def _poetry_source(source: Any, version: str) -> Origin:
     if not isinstance(source, dict):
         return DependencySource.REGISTRY, None, f"=={version}"
     kind, url = source.get("type"), source.get("url")
@@ -277,38 +280,31 @@ def read_pipfile_lock(path: Path, rel: str) -> Manifest:
             if not isinstance(entry, dict):
                 raise ManifestError(f"{section}.{name} must be an object", where.line)
             deps.append(_pipfile_dependency(name, entry, where, dev))
-    return Manifest(
-        rel,
-        "Pipfile.lock",
-        PYPI,
-        Location(rel),
-        tuple(deps),
-        lock=True,
-        hash_checking=any(d.hashes for d in deps),
-    )
+    return _lock_manifest(rel, "Pipfile.lock", deps)
+
+
+def _table_origin(entry: dict[str, Any], url_key: str, version: str, ref: Any) -> Origin:
+    """Where a Poetry or Pipfile dependency table installs from: ``git`` (at ``ref``), a URL
+    under ``url_key``, a ``path``, else the registry at ``version``."""
+    if "git" in entry:
+        url = str(entry["git"])
+        return DependencySource.VCS, url, f"git+{url}" + (f"@{ref}" if ref else "")
+    if url_key in entry:
+        return DependencySource.URL, str(entry[url_key]), str(entry[url_key])
+    if "path" in entry:
+        return DependencySource.PATH, str(entry["path"]), str(entry["path"])
+    return DependencySource.REGISTRY, None, version
 
 
 def _pipfile_dependency(name: str, entry: dict[str, Any], where: Location, dev: bool) -> Dependency:
-    written = str(entry.get("version", ""))
-    source, url = DependencySource.REGISTRY, None
-    if "git" in entry:
-        source, url = DependencySource.VCS, str(entry["git"])
-        written = f"git+{url}" + (f"@{entry['ref']}" if entry.get("ref") else "")
-    elif "file" in entry:
-        source, url = DependencySource.URL, str(entry["file"])
-        written = url
-    elif "path" in entry:
-        source, url = DependencySource.PATH, str(entry["path"])
-        written = url
+    origin = _table_origin(entry, "file", str(entry.get("version", "")), entry.get("ref"))
+    written = origin[2]
     version = written[2:] if written.startswith("==") and "*" not in written else None
-    return Dependency(
-        name=name,
-        ecosystem=PYPI,
-        location=where,
-        version=version,
-        specifier=written,
-        source=source,
-        url=url,
+    return _locked(
+        name,
+        where,
+        version,
+        origin,
         hashes=_hash_list(entry.get("hashes") or ()),
         extras=tuple(entry.get("extras") or ()),
         marker=str(entry.get("markers") or ""),
@@ -344,28 +340,22 @@ def read_uv_lock(path: Path, rel: str) -> Manifest:
     dev = dev_only(prod_roots | members, dev_roots, graph)
     deps = []
     for pkg in packages:
-        name = pkg["name"]
-        where = finder.find(f'name = "{name}"')
+        name, where, version = _entry_of(pkg, finder)
         if name in members:
             continue
-        version = str(pkg["version"]) if "version" in pkg else None
-        source, url, specifier = _uv_source(pkg.get("source"), version)
         deps.append(
-            Dependency(
-                name=name,
-                ecosystem=PYPI,
-                location=where,
-                version=version,
-                specifier=specifier,
+            _locked(
+                name,
+                where,
+                version,
+                _uv_source(pkg.get("source"), version),
                 direct=name in prod_roots or name in dev_roots,
-                source=source,
-                url=url,
                 hashes=_uv_hashes(pkg),
                 requires=tuple(graph.get(name, ())),
                 dev=name in dev,
             )
         )
-    return Manifest(rel, "uv.lock", PYPI, Location(rel), tuple(deps), lock=True, hash_checking=True)
+    return _lock_manifest(rel, "uv.lock", deps, hash_checking=True)
 
 
 def _uv_member(source: Any) -> bool:
@@ -378,7 +368,7 @@ def _uv_names(items: Any) -> list[str]:
     return [i["name"] for i in items if isinstance(i, dict) and isinstance(i.get("name"), str)]
 
 
-def _uv_source(source: Any, version: str | None) -> tuple[DependencySource, str | None, str]:
+def _uv_source(source: Any, version: str | None) -> Origin:
     pinned = f"=={version}" if version else ""
     if not isinstance(source, dict):
         return DependencySource.REGISTRY, None, pinned
@@ -407,32 +397,22 @@ def read_pylock(path: Path, rel: str) -> Manifest:
         raise ManifestError("not a PEP 751 lock file: no lock-version")
     deps = []
     for pkg in _packages(data.get("packages"), "packages", finder):
-        name = pkg["name"]
-        where = finder.find(f'name = "{name}"')
-        version = str(pkg["version"]) if "version" in pkg else None
-        source, url, specifier = _pylock_source(pkg, version)
+        name, where, version = _entry_of(pkg, finder)
         deps.append(
-            Dependency(
-                name=name,
-                ecosystem=PYPI,
-                location=where,
-                version=version,
-                specifier=specifier,
-                source=source,
-                url=url,
+            _locked(
+                name,
+                where,
+                version,
+                _pylock_source(pkg, version),
                 hashes=_pylock_hashes(pkg),
                 requires=tuple(_uv_names(pkg.get("dependencies"))),
                 marker=str(pkg.get("marker") or ""),
             )
         )
-    return Manifest(
-        rel, "pylock.toml", PYPI, Location(rel), tuple(deps), lock=True, hash_checking=True
-    )
+    return _lock_manifest(rel, "pylock.toml", deps, hash_checking=True)
 
 
-def _pylock_source(
-    pkg: dict[str, Any], version: str | None
-) -> tuple[DependencySource, str | None, str]:
+def _pylock_source(pkg: dict[str, Any], version: str | None) -> Origin:
     vcs = pkg.get("vcs")
     if isinstance(vcs, dict):
         url = str(vcs.get("url") or vcs.get("path") or "")

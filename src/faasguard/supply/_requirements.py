@@ -5,7 +5,8 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -48,6 +49,7 @@ MAX_INCLUDE_DEPTH = 20
 @dataclass
 class _State:
     root_rel: str
+    tree: Path  # the scanned tree (resolved): -r/-c includes may not leave it
     dependencies: list[Dependency] = field(default_factory=list)
     constraints: dict[str, Dependency] = field(default_factory=dict)
     hash_checking: bool = False
@@ -56,7 +58,7 @@ class _State:
 
 
 def read_requirements(path: Path, rel: str) -> Manifest:
-    state = _State(rel)
+    state = _State(rel, _tree_of(path, rel))
     _read_file(path, rel, state, constraint=False)
     deps = tuple(_apply_constraints(d, state.constraints) for d in state.dependencies)
     return Manifest(
@@ -68,6 +70,11 @@ def read_requirements(path: Path, rel: str) -> Manifest:
         hash_checking=state.hash_checking,
         extra_indexes=tuple(state.extra_indexes),
     )
+
+
+def _tree_of(path: Path, rel: str) -> Path:
+    """The directory ``rel`` is relative to: ``path`` with as many trailing parts removed."""
+    return path.absolute().parents[len(PurePosixPath(rel).parts) - 1].resolve()
 
 
 def is_dev_file(rel: str) -> bool:
@@ -215,11 +222,17 @@ def _include(target: str, path: Path, rel: str, state: _State, *, constraint: bo
     if "://" in target:
         raise ManifestError(f"remote requirement file {target!r} is not fetched (offline scan)")
     included = path.parent / target
+    if not included.resolve().is_relative_to(state.tree):
+        raise ManifestError(
+            f"included file {target!r} is outside the scanned tree; not read", code="unreadable"
+        )
     inc_rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
     if not included.is_file():
         raise ManifestError(f"included file {target!r} not found (looked for {inc_rel})")
     if constraint:
-        sub = _State(state.root_rel, reading=state.reading, extra_indexes=state.extra_indexes)
+        sub = _State(
+            state.root_rel, state.tree, reading=state.reading, extra_indexes=state.extra_indexes
+        )
         _read_file(included, inc_rel, sub, constraint=True)
         for dep in sub.dependencies:
             state.constraints.setdefault(canonical_name(dep.name, PYPI), dep)
@@ -326,19 +339,32 @@ def _looks_like_path(text: str) -> bool:
     )
 
 
+Origin = tuple[DependencySource, str | None, str]  # (source, url, specifier as written)
+
+
+def pypi_dependency(
+    name: str, where: Location, version: str | None, origin: Origin, **rest: Any
+) -> Dependency:
+    """A PyPI dependency installed from ``origin``."""
+    source, url, specifier = origin
+    return Dependency(
+        name=name,
+        ecosystem=PYPI,
+        location=where,
+        version=version,
+        specifier=specifier,
+        source=source,
+        url=url,
+        **rest,
+    )
+
+
 def _direct(text: str, where: Location, dev: bool, source: DependencySource) -> Dependency:
     target = text.split(";", 1)[0].strip()
     marker = text.split(";", 1)[1].strip() if ";" in text else ""
-    return Dependency(
-        name=_name_of_target(target),
-        ecosystem=PYPI,
-        location=where,
-        specifier=target,
-        direct=True,
-        source=source,
-        url=target,
-        marker=marker,
-        dev=dev,
+    origin = (source, target, target)
+    return pypi_dependency(
+        _name_of_target(target), where, None, origin, direct=True, marker=marker, dev=dev
     )
 
 

@@ -7,8 +7,9 @@ Choices, documented for users in the README:
   (``bom-ref`` = purl + ``#`` + the dependency file it comes from) so each graph stays exact;
   the ``faasguard:function-id`` properties say which functions ship it.
 - A lock file replaces the manifest it locks: its versions, hashes and graph are what is deployed.
-- Development dependencies are not deployed: left out by default; ``include_dev`` lists them with
-  scope ``excluded``. Optional dependencies have scope ``optional``, all others ``required``.
+- One component per dependency the files list, development dependencies included (scope
+  ``excluded``: they are not deployed); ``exclude_dev`` leaves them out. Optional dependencies
+  have scope ``optional``, all others ``required``.
 - The graph: the project (or function) depends on the direct dependencies; each package on what
   the lock file says it requires. Where a file does not say which are direct, the packages that
   no other package requires are taken as direct.
@@ -23,7 +24,7 @@ import warnings as _warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 from cyclonedx.model import (
     ExternalReference,
@@ -72,13 +73,13 @@ def render(bom: Bom, fmt: Format = "json") -> str:
 
 
 def project_sbom(
-    inventory: Inventory, *, name: str | None = None, include_dev: bool = False
+    inventory: Inventory, *, name: str | None = None, exclude_dev: bool = False
 ) -> Sbom:
     """The whole project: every deployable manifest, the functions nested under the project."""
     root = _root(name or PurePosixPath(inventory.root.replace("\\", "/")).name or "project")
     by_id = {fn.id: fn for fn in inventory.functions}
     fn_components = {fid: _function_component(fn) for fid, fn in by_id.items()}
-    builder = _Builder(include_dev)
+    builder = _Builder(exclude_dev)
     for owners, manifests in _groups(deployable(inventory.manifests)):
         for fid in owners:
             if fid not in fn_components:  # tied to a function the inventory does not list
@@ -92,21 +93,21 @@ def project_sbom(
     return builder.finish(root, nested=tuple(fn_components.values()))
 
 
-def function_sbom(inventory: Inventory, function: Function, *, include_dev: bool = False) -> Sbom:
+def function_sbom(inventory: Inventory, function: Function, *, exclude_dev: bool = False) -> Sbom:
     """One function: only the manifests tied to its code path or layers."""
     root = _function_component(function)
     project = PurePosixPath(inventory.root.replace("\\", "/")).name
     root.properties.add(Property(name="faasguard:project", value=project or "project"))
     mine = [m for m in deployable(inventory.manifests) if function.id in m.functions]
-    builder = _Builder(include_dev)
+    builder = _Builder(exclude_dev)
     builder.add_group((), mine, [root])
     return builder.finish(root)
 
 
-def manifests_sbom(manifests: Sequence[Manifest], *, name: str, include_dev: bool = False) -> Sbom:
+def manifests_sbom(manifests: Sequence[Manifest], *, name: str, exclude_dev: bool = False) -> Sbom:
     """Manifests read on their own (a single lock file given on the command line)."""
     root = _root(name)
-    builder = _Builder(include_dev)
+    builder = _Builder(exclude_dev)
     builder.add_group((), deployable(manifests), [root])
     return builder.finish(root)
 
@@ -179,8 +180,8 @@ class _Entry:
 class _Builder:
     """Collects package components and graph edges group by group, then makes the Bom."""
 
-    def __init__(self, include_dev: bool) -> None:
-        self.include_dev = include_dev
+    def __init__(self, exclude_dev: bool) -> None:
+        self.exclude_dev = exclude_dev
         self.entries: dict[tuple[tuple[str, ...], str], _Entry] = {}
         self.holders: dict[str, tuple[Component, dict[str, None]]] = {}
         self.warnings: list[str] = []
@@ -210,7 +211,7 @@ class _Builder:
         return [
             (dep, _cdx_parts.package_url(dep).to_string())
             for dep in manifest.dependencies
-            if self.include_dev or not dep.dev
+            if not (self.exclude_dev and dep.dev)
         ]
 
     def _add_manifest(
@@ -292,7 +293,23 @@ class _Builder:
         ]
         graph.append(CdxDependency(ref=root.bom_ref, dependencies=root_deps))
         bom.dependencies.update(graph)
+        _index_dependencies(bom)
         return Sbom(bom=bom, components=len(components), warnings=tuple(self.warnings))
+
+
+def _index_dependencies(bom: Bom) -> None:
+    """Replace the library's ``register_dependency`` on this Bom, which its pre-output
+    validation calls once per component with a linear search (quadratic: a minute for 5,000
+    packages), by a lookup. The graph is complete by construction: only refs we did not
+    register are added, empty, as the library does."""
+    known = {str(d.ref) for d in bom.dependencies}
+
+    def register(target: Any, depends_on: Any = None) -> None:
+        if depends_on or str(target.bom_ref) not in known:
+            Bom.register_dependency(bom, target, depends_on)
+            known.update(str(d.ref) for d in bom.dependencies)
+
+    bom.register_dependency = register  # type: ignore[method-assign]
 
 
 def _refs(components: dict[str, Component], refs: Iterable[str]) -> list[CdxDependency]:

@@ -134,7 +134,8 @@ def update_database(
             {"source": source, "imported_at": now.isoformat(), "advisories": stats.loaded - before}
         )
     if not records:
-        broken = f" ({len(stats.broken)} broken)" if stats.broken else ""
+        first = stats.broken[0] if stats.broken else None
+        broken = f" ({len(stats.broken)} broken): {first.name}: {first.error}" if first else ""
         raise SourceError(f"{', '.join(sources)}: no OSV advisories found{broken}")
     meta = {
         "schema_version": SCHEMA_VERSION,
@@ -381,6 +382,7 @@ class AdvisoryDB:
         self.info = read_info(path)
         self.path = path
         self._conn = _connect(path)
+        self._check_integrity()
         self._cache: dict[tuple[str, str], tuple[StoredAffected, ...]] = {}
         self.results: dict[tuple[str, str, str], Any] = {}  # the matcher's memo, per version
 
@@ -393,11 +395,27 @@ class AdvisoryDB:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _check_integrity(self) -> None:
+        """A damaged file can answer a lookup with no rows: that must not read as "clean"."""
+        try:
+            verdict = [row[0] for row in self._conn.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as exc:
+            verdict = [str(exc)]
+        if verdict != ["ok"]:
+            self._conn.close()
+            raise DatabaseError(f"{self.path}: the advisory database is damaged ({verdict[0]})")
+
     def affecting(self, ecosystem: str, name: str) -> tuple[StoredAffected, ...]:
-        """Every stored entry for the package ``name`` (already normalised) of ``ecosystem``."""
+        """Every stored entry for the package ``name`` (already normalised) of ``ecosystem``.
+        DatabaseError when the stored rows cannot be read."""
         key = (ecosystem, name)
         if key not in self._cache:
-            self._cache[key] = tuple(self._query(ecosystem, name))
+            try:
+                self._cache[key] = tuple(self._query(ecosystem, name))
+            except (sqlite3.DatabaseError, ValueError, TypeError, IndexError) as exc:
+                raise DatabaseError(
+                    f"{self.path}: cannot read the advisories of {name} ({exc})"
+                ) from None
         return self._cache[key]
 
     def _query(self, ecosystem: str, name: str) -> Iterable[StoredAffected]:

@@ -21,6 +21,7 @@ from faasguard.supply.advisories._versions import (
     canonical,
     normalize_name,
     parse,
+    public,
 )
 
 _SEVERITY_ORDER = {"": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -78,8 +79,9 @@ def match(db: AdvisoryDB, ecosystem: str, name: str, version: str | None) -> Mat
 def _match_version(db: AdvisoryDB, ecosystem: str, name: str, version: str) -> MatchResult:
     hits: list[tuple[StoredAffected, list[str]]] = []
     undecided: list[str] = []
+    release = public(ecosystem, version)
     for entry in db.affecting(ecosystem, name):
-        verdict, fixed = entry_verdict(entry, ecosystem, version)
+        verdict, fixed = entry_verdict(entry, ecosystem, release)
         if verdict is None:
             undecided.append(entry.id)
         elif verdict:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from faasguard.supply._common import may_hold_yaml_aliases
 from faasguard.supply.advisories._cvss import cvss3_base_score
 from faasguard.supply.advisories._versions import normalize_name
 
@@ -140,6 +141,13 @@ def _load(name: str, data: bytes) -> Any:
             raise ValueError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
     import yaml
 
+    if may_hold_yaml_aliases(text):  # bounded: an alias bomb is an error, not a hang
+        from faasguard._located import ParseError, parse_yaml
+
+        try:
+            return parse_yaml(text, name)
+        except ParseError as exc:
+            raise ValueError(f"line {exc.line}: {exc.message}") from None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader)

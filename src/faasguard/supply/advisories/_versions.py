@@ -80,6 +80,18 @@ def parse(ecosystem: str, text: str) -> Version | SemVer | None:
 
 
 @lru_cache(maxsize=65536)
+def public(ecosystem: str, text: str) -> str:
+    """The release a PEP 440 local version builds (``2.4.1+cpu`` -> ``2.4.1``): a local build
+    has the code of its release, so it is affected exactly when the release is (a
+    ``last_affected: 2.4.1`` range and a ``versions: [2.4.1]`` list cover it too)."""
+    if ecosystem == PYPI:
+        parsed = parse_pep440(text)
+        if parsed is not None and parsed.local is not None:
+            return parsed.public
+    return text
+
+
+@lru_cache(maxsize=65536)
 def canonical(ecosystem: str, text: str) -> str:
     """The spelling compared with explicit ``versions`` lists (2.0.0 == 2.0 in PEP 440)."""
     if ecosystem == PYPI:
