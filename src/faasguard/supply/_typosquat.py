@@ -103,12 +103,25 @@ def _bucket(index: _Index, first: str) -> dict[str, list[str]]:
     return bucket
 
 
+@cache
+def _allowed(ecosystem: str) -> frozenset[str]:
+    """The whole list, canonical: most dependencies are on it, and then the (slower to build)
+    comparison index is never needed."""
+    block = _data()[ecosystem]
+    assert isinstance(block, dict)
+    names = frozenset((*block["targets"], *block["popular"]))
+    # the list is nearly all canonical already: canonicalise only what may not be (str tests
+    # are far cheaper than a regex per name); the raw spellings left in the set never match
+    odd = {n for n in names if not n.islower() or "_" in n or "." in n or "--" in n}
+    return names | {canonical_name(n, ecosystem) for n in odd}
+
+
 def list_source() -> str:
     return str(_data().get("source", ""))
 
 
 def is_popular(name: str, ecosystem: str) -> bool:
-    return canonical_name(name, ecosystem) in _index(ecosystem).allowed
+    return canonical_name(name, ecosystem) in _allowed(ecosystem)
 
 
 @lru_cache(maxsize=65536)
@@ -116,10 +129,10 @@ def check(name: str, ecosystem: str) -> Suspicion | None:
     """Why ``name`` looks like an imitation of a popular package, or None."""
     if ecosystem not in (PYPI, NPM):
         return None
-    index = _index(ecosystem)
     normal = canonical_name(name, ecosystem)
-    if normal in index.allowed or not normal:
+    if not normal or normal in _allowed(ecosystem):
         return None
+    index = _index(ecosystem)
     if normal.startswith("@"):
         return None  # only a scope's owner publishes in it; see the module docstring
     for found in (
