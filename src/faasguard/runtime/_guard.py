@@ -38,10 +38,14 @@ def _is_json(media_type: str) -> bool:
 
 
 class Guard:
-    """Validation, limits and injection detection for a Lambda handler.
+    """Limits, access control, validation and injection detection for a Lambda handler.
 
     Use as a decorator (`@Guard(...)` or `@guard(...)`), as a Powertools-style middleware
     (`guard.middleware(handler, event, context)`), or around any view with `check_request`.
+    Access control: `auth` (a gate from faasguard.runtime.auth, or several that must all pass),
+    `authorize` (e.g. faasguard.runtime.authz.Cedar), `rate`/`rate_key`/`store`/`rate_fail`
+    (faasguard.runtime.ratelimit); `sandbox` (installed once, at construction) and `integrity`
+    (the cold-start manifest check) protect the process itself.
     """
 
     def __init__(
