@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +95,10 @@ class DiscoveryResult:
     candidates: list[Candidate] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_seen: int = 0
+    # with discover(also=...): (rel, path) of the other files asked for, found on the same walk,
+    # and the rel of every symbolic link that leads out of the tree (directories end in "/")
+    also: list[tuple[str, str]] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,10 @@ def discover(
     *,
     use_ignore_files: bool = True,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    also: Callable[[str], object] | None = None,
 ) -> DiscoveryResult:
+    """The definition files under root; ``also(rel)`` picks other files to collect on the same
+    walk (the dependency files, so the tree is walked once)."""
     root = root.resolve()
     result = DiscoveryResult()
     if root.is_file():
@@ -147,16 +154,18 @@ def discover(
     if use_ignore_files:
         patterns = read_ignore_files(root) + patterns
     spec = Excludes(tuple(patterns)).spec()
-    for path in _walk(root, spec, result):
+    for path in _walk(root, spec, result, also):
         _consider(path, root, result, max_file_size)
     result.candidates.sort(key=lambda c: c.rel)
     return result
 
 
-def _walk(root: Path, spec, result: DiscoveryResult) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+def _walk(  # type: ignore[no-untyped-def]
+    root: Path, spec, result: DiscoveryResult, also: Callable[[str], object] | None
+) -> Iterator[Path]:
     """The definition files under root."""
-    outside: list[str] = []
-    yield from _definitions(root, spec, result, outside)
+    outside = result.outside
+    yield from _definitions(root, spec, result, outside, also)
     for rel in outside:
         name = rel.rstrip("/").rpartition("/")[2]
         if rel.endswith("/") or kind_by_name(name) is not None:
@@ -175,9 +184,12 @@ def _definitions(
     spec,  # type: ignore[no-untyped-def]
     result: DiscoveryResult,
     outside: list[str],
+    also: Callable[[str], object] | None,
 ) -> Iterator[Path]:
     for rel, path in walk(root, spec, SKIPPED_DIRS, result.diagnostics, outside):
         result.files_seen += 1
+        if also is not None and also(rel):
+            result.also.append((rel, path))
         name = rel.rpartition("/")[2]
         if kind_by_name(name) is not None:
             yield Path(path)

@@ -225,3 +225,17 @@ def test_azure_python_app_root_requirements(tmp_path: Path) -> None:
     inv = _inventory(tmp_path)
     (manifest,) = inv.manifests
     assert [f.rsplit(":", 1)[1] for f in manifest.functions] == ["HttpTrigger"]
+
+
+def test_one_walk_in_a_scan_finds_what_a_walk_of_its_own_finds(tmp_path: Path) -> None:
+    """build_inventory collects dependency files on discovery's walk; collect() alone walks."""
+    from tests.conftest import FIXTURES
+
+    project = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "sbom" / "sam-shop", project)
+    (project / "vendor" / "lib").mkdir(parents=True)  # vendored: skipped by both
+    (project / "vendor" / "lib" / "requirements.txt").write_text("six==1.16.0\n")
+    inventory = build_inventory(project)
+    alone, _ = collect(project, inventory.functions)
+    assert inventory.manifests == alone
+    assert {m.path for m in alone} and not any(m.path.startswith("vendor/") for m in alone)

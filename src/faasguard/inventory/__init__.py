@@ -30,17 +30,21 @@ def build_inventory(
 ) -> Inventory:
     root = Path(root)
     ctx = ctx or LoadContext(root=root if root.is_dir() else root.parent)
-    found = discovery.discover(root, excludes, max_file_size=ctx.max_file_size)
+    from faasguard.supply import reader_for
+
+    found = discovery.discover(root, excludes, max_file_size=ctx.max_file_size, also=reader_for)
     result = LoadResult(diagnostics=list(found.diagnostics))
     result.extend(load_candidates(found.candidates, ctx, progress=progress))
     files = [SourceFile(c.rel, c.kind, c.size) for c in found.candidates]
     loaded = {c.rel for c in found.candidates}
     files += [SourceFile(rel, "included") for rel in sorted(result.included - loaded)]
     inventory = link(Inventory(root=str(ctx.root), files=tuple(files)), result)
-    return _with_manifests(inventory, root, excludes)
+    return _with_manifests(inventory, root, excludes, found)
 
 
-def _with_manifests(inventory: Inventory, root: Path, excludes: Iterable[str]) -> Inventory:
+def _with_manifests(
+    inventory: Inventory, root: Path, excludes: Iterable[str], found: discovery.DiscoveryResult
+) -> Inventory:
     """Dependency manifests and lock files, tied to the functions that ship them."""
     import posixpath
 
@@ -56,7 +60,9 @@ def _with_manifests(inventory: Inventory, root: Path, excludes: Iterable[str]) -
                 content = posixpath.normpath(posixpath.join(base, written))
             if isinstance(content, str) and "://" not in content:
                 layer_dirs[res.name] = "" if content == "." else content
-    manifests, diagnostics = collect(root, inventory.functions, excludes, layer_dirs=layer_dirs)
+    manifests, diagnostics = collect(
+        root, inventory.functions, excludes, layer_dirs=layer_dirs, walked=found
+    )
     # Dependency files are read files too: counted, and searched for inline suppressions.
     known = {f.path for f in inventory.files}
     files = list(inventory.files)

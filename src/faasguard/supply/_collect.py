@@ -31,6 +31,7 @@ SKIPPED_DIRS = discovery.SKIPPED_DIRS | {
     ".nox",
     "dist-packages",
 }
+_PYLOCK = re.compile(r"pylock\.[^.]+\.toml")
 _REQUIREMENTS = re.compile(r"^(?:.*[-_.])?requirements(?:[-_.][^/]*)?\.(?:txt|in)$")
 _FIXED: dict[str, tuple[str, Reader]] = {
     "pyproject.toml": ("pyproject", _python.read_pyproject),
@@ -61,10 +62,14 @@ def reader_for(rel: str) -> tuple[str, Reader] | None:
     name = posixpath.basename(rel).lower()
     if name in _FIXED:
         return _FIXED[name]
-    if re.fullmatch(r"pylock\.[^.]+\.toml", name):
+    if not name.endswith((".toml", ".txt", ".in")):  # every name is asked on each scan
+        return None
+    if name.startswith("pylock.") and _PYLOCK.fullmatch(name):
         return _FIXED["pylock.toml"]
-    parent = posixpath.basename(posixpath.dirname(rel)).lower()
-    if _REQUIREMENTS.match(name) or (parent == "requirements" and name.endswith((".txt", ".in"))):
+    if "requirements" in rel.lower() and (
+        _REQUIREMENTS.match(name)
+        or posixpath.basename(posixpath.dirname(rel)).lower() == "requirements"
+    ):
         return "requirements", read_requirements
     return None
 
@@ -83,26 +88,32 @@ def collect(
     *,
     layer_dirs: Mapping[str, str] | None = None,
     use_ignore_files: bool = True,
+    walked: discovery.DiscoveryResult | None = None,
 ) -> tuple[tuple[Manifest, ...], list[Diagnostic]]:
     """Read every dependency file under ``root``; tie each to the functions that deploy it.
 
     ``layer_dirs`` maps a layer's resource name to its content directory (relative to root).
+    ``walked``: the result of ``discovery.discover(root, excludes, also=reader_for)``, whose
+    walk already found the dependency files (then the tree is not walked again).
     """
     root = Path(root).resolve()
     base = root if root.is_dir() else root.parent
     diagnostics: list[Diagnostic] = []
+    outside: list[str] = []
     if root.is_file():
         paths = [root] if reader_for(root.name) else []
+    elif walked is not None:
+        paths = [Path(path) for rel, path in walked.also if not _in_skipped_dir(rel)]
+        outside = [rel for rel in walked.outside if not _in_skipped_dir(rel)]
     else:
         patterns = list(excludes)
         if use_ignore_files:
             patterns = discovery.read_ignore_files(root) + patterns
-        outside: list[str] = []
         paths = list(_walk(root, discovery.Excludes(tuple(patterns)).spec(), outside))
-        for rel in outside:
-            if not rel.endswith("/") and reader_for(rel) is not None:
-                message = "symbolic link to a file outside the scanned tree; not read"
-                diagnostics.append(_error("unreadable", message, Location(rel)))
+    for rel in outside:
+        if not rel.endswith("/") and reader_for(rel) is not None:
+            message = "symbolic link to a file outside the scanned tree; not read"
+            diagnostics.append(_error("unreadable", message, Location(rel)))
     manifests = []
     for path in paths:
         rel = path.relative_to(base).as_posix()
@@ -116,6 +127,14 @@ def collect(
     diagnostics += _dynamic_warnings(manifests, base)
     manifests = _link_locks(manifests, base)
     return tuple(_tie(manifests, functions, layer_dirs or {})), diagnostics
+
+
+_EXTRA_SKIPPED = SKIPPED_DIRS - discovery.SKIPPED_DIRS
+
+
+def _in_skipped_dir(rel: str) -> bool:
+    """Under a directory discovery walks but dependency reading skips (vendored packages)."""
+    return any(part in _EXTRA_SKIPPED for part in rel.rstrip("/").split("/")[:-1])
 
 
 def _walk(root: Path, spec, outside: list[str]) -> Iterator[Path]:  # type: ignore[no-untyped-def]
