@@ -62,6 +62,8 @@ _last: tuple[Inventory, tuple[str, float], _Analysis] | None = None
 def analyse(inventory: Inventory) -> _Analysis:
     """Match every dependency once per scan; the five rules share the result."""
     global _last
+    if not inventory.manifests:  # nothing to check: do not even load the database code
+        return _Analysis(in_scope=[], db_path=Path())
     from faasguard.supply.advisories import default_db_path
 
     db_path = default_db_path()

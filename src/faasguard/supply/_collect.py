@@ -11,9 +11,7 @@ from pathlib import Path
 
 from faasguard import discovery
 from faasguard.model import Diagnostic, DiagnosticLevel, Function, Location, Manifest
-from faasguard.supply import _npm, _python
 from faasguard.supply._common import NPM, PYPI, ManifestError, canonical_name
-from faasguard.supply._requirements import read_requirements
 
 Reader = Callable[[Path, str], Manifest]
 
@@ -33,18 +31,33 @@ SKIPPED_DIRS = discovery.SKIPPED_DIRS | {
 }
 _PYLOCK = re.compile(r"pylock\.[^.]+\.toml")
 _REQUIREMENTS = re.compile(r"^(?:.*[-_.])?requirements(?:[-_.][^/]*)?\.(?:txt|in)$")
+def _lazy(module: str, function: str) -> Reader:
+    """A reader whose module (and packaging, tomli, yaml) loads on the first file it reads:
+    every scan asks `reader_for`, few trees have dependency files of every format."""
+
+    def read(path: Path, rel: str) -> Manifest:
+        from importlib import import_module
+
+        reader: Reader = getattr(import_module(f"faasguard.supply.{module}"), function)
+        return reader(path, rel)
+
+    read.__name__ = function
+    return read
+
+
 _FIXED: dict[str, tuple[str, Reader]] = {
-    "pyproject.toml": ("pyproject", _python.read_pyproject),
-    "poetry.lock": ("poetry.lock", _python.read_poetry_lock),
-    "pipfile.lock": ("Pipfile.lock", _python.read_pipfile_lock),
-    "uv.lock": ("uv.lock", _python.read_uv_lock),
-    "pylock.toml": ("pylock.toml", _python.read_pylock),
-    "package.json": ("package.json", _npm.read_package_json),
-    "package-lock.json": ("package-lock.json", _npm.read_package_lock),
-    "npm-shrinkwrap.json": ("package-lock.json", _npm.read_package_lock),
-    "yarn.lock": ("yarn.lock", _npm.read_yarn_lock),
-    "pnpm-lock.yaml": ("pnpm-lock.yaml", _npm.read_pnpm_lock),
+    "pyproject.toml": ("pyproject", _lazy("_python", "read_pyproject")),
+    "poetry.lock": ("poetry.lock", _lazy("_python", "read_poetry_lock")),
+    "pipfile.lock": ("Pipfile.lock", _lazy("_python", "read_pipfile_lock")),
+    "uv.lock": ("uv.lock", _lazy("_python", "read_uv_lock")),
+    "pylock.toml": ("pylock.toml", _lazy("_python", "read_pylock")),
+    "package.json": ("package.json", _lazy("_npm", "read_package_json")),
+    "package-lock.json": ("package-lock.json", _lazy("_npm", "read_package_lock")),
+    "npm-shrinkwrap.json": ("package-lock.json", _lazy("_npm", "read_package_lock")),
+    "yarn.lock": ("yarn.lock", _lazy("_npm", "read_yarn_lock")),
+    "pnpm-lock.yaml": ("pnpm-lock.yaml", _lazy("_npm", "read_pnpm_lock")),
 }
+_READ_REQUIREMENTS = _lazy("_requirements", "read_requirements")
 # Which manifest a lock file locks (same directory).
 _LOCKS = {
     "poetry.lock": ("pyproject.toml",),
@@ -70,7 +83,7 @@ def reader_for(rel: str) -> tuple[str, Reader] | None:
         _REQUIREMENTS.match(name)
         or posixpath.basename(posixpath.dirname(rel)).lower() == "requirements"
     ):
-        return "requirements", read_requirements
+        return "requirements", _READ_REQUIREMENTS
     return None
 
 
@@ -179,7 +192,7 @@ def _dynamic_warnings(manifests: Sequence[Manifest], base: Path) -> list[Diagnos
         folder = posixpath.dirname(m.path)
         if m.kind != "pyproject" or m.dependencies or folder in listed:
             continue
-        if _python.dynamic_dependencies(base / m.path, m.path):
+        if _dynamic_dependencies(base / m.path, m.path):
             message = (
                 "dependencies are dynamic (set by the build backend): faasguard cannot list or "
                 "check them; commit a lock file or a pinned requirements.txt beside it"
@@ -330,3 +343,9 @@ def _layers_of(fn: Function, layer_dirs: Mapping[str, str]) -> Iterator[str]:
         ref = layer.ref.removeprefix("ref:").split(".", 1)[0]
         if ref in layer_dirs:
             yield layer_dirs[ref]
+
+
+def _dynamic_dependencies(path: Path, rel: str) -> bool:
+    from faasguard.supply._python import dynamic_dependencies
+
+    return dynamic_dependencies(path, rel)
