@@ -10,6 +10,7 @@ import base64
 import binascii
 from urllib.parse import unquote_plus
 
+from ._http import client_address
 from ._problems import Rejection
 from ._view import Message, Request
 
@@ -110,8 +111,7 @@ def http_request(event: dict, kind: str) -> Request:
         request.query = _query(event, encoded=kind == "alb")
         if kind == "alb" and not request.source_ip:
             # ALB appends the peer it saw: the entries before it are whatever the client sent
-            forwarded = request.headers.get("x-forwarded-for", "")
-            request.source_ip = forwarded.rsplit(",", 1)[-1].strip()
+            request.source_ip = client_address(request.headers.get("x-forwarded-for", ""), 1)
     request.request_id = _str(context.get("requestId")) or request.headers.get(
         "x-amzn-trace-id", ""
     )

@@ -49,7 +49,6 @@ class Suspicion:
 @dataclass(frozen=True)
 class _Index:
     ecosystem: str
-    allowed: frozenset[str]
     targets: frozenset[str]
     squashed: dict[str, str]  # target without separators -> target
     skeletons: dict[str, str]  # target with homoglyphs folded -> target
@@ -68,7 +67,6 @@ def _index(ecosystem: str) -> _Index:
     block = _data()[ecosystem]
     assert isinstance(block, dict)
     targets = [canonical_name(n, ecosystem) for n in block["targets"]]
-    allowed = frozenset(targets) | {canonical_name(n, ecosystem) for n in block["popular"]}
     squashed: dict[str, str] = {}
     skeletons: dict[str, str] = {}
     by_first: dict[str, list[str]] = {}
@@ -80,7 +78,6 @@ def _index(ecosystem: str) -> _Index:
             by_first.setdefault(target[0], []).append(target)
     return _Index(
         ecosystem=ecosystem,
-        allowed=allowed,
         # scoped names are not compared (see the module docstring)
         targets=frozenset(t for t in targets if not t.startswith("@")),
         squashed=squashed,

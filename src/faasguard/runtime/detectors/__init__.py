@@ -8,7 +8,7 @@ JSON are parsed and their values and keys checked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -70,7 +70,19 @@ def _excerpt(text: str, hit: Hit) -> str:
     return window[:EXCERPT_LEN]
 
 
-_prose_match: Callable[[str], re.Match[str] | None] | None = None
+def _prose_source() -> str:
+    import unicodedata
+
+    # Latin-1 and Latin Extended-A/B letters NFKC leaves alone (U+017F long s becomes "s")
+    letters = "".join(
+        c
+        for c in map(chr, range(0xC0, 0x250))
+        if c.isalpha() and unicodedata.normalize("NFKC", c) == c
+    )
+    return f"[A-Za-z0-9 _,.@+'{letters}-]*"
+
+
+_PROSE = lazy(_prose_source)
 
 
 def _is_prose(text: str) -> bool:
@@ -83,18 +95,7 @@ def _is_prose(text: str) -> bool:
             return False
         if not (text[quote - 1].isalpha() and text[quote + 1].isalpha()):
             return False
-    global _prose_match
-    if _prose_match is None:
-        import unicodedata
-
-        # Latin-1 and Latin Extended-A/B letters NFKC leaves alone (U+017F long s becomes "s")
-        letters = "".join(
-            c
-            for c in map(chr, range(0xC0, 0x250))
-            if c.isalpha() and unicodedata.normalize("NFKC", c) == c
-        )
-        _prose_match = re.compile(f"[A-Za-z0-9 _,.@+'{letters}-]*").fullmatch
-    return _prose_match(text) is not None
+    return _PROSE.fullmatch(text) is not None
 
 
 def _is_quiet(text: str) -> bool:

@@ -18,18 +18,20 @@ def has_any(low: str, needles: tuple[str, ...]) -> bool:
 
 
 class LazyPattern:
-    """A regex compiled on first use: cold starts only pay for the patterns traffic needs."""
+    """A regex compiled on first use: cold starts only pay for the patterns traffic needs.
+    The source may itself be a function, for patterns whose text is costly to build."""
 
     __slots__ = ("_compiled", "_flags", "_source")
 
-    def __init__(self, source: str, flags: int = 0) -> None:
+    def __init__(self, source: str | Callable[[], str], flags: int = 0) -> None:
         self._source = source
         self._flags = flags
         self._compiled: re.Pattern[str] | None = None
 
     def _get(self) -> re.Pattern[str]:
         if self._compiled is None:
-            self._compiled = re.compile(self._source, self._flags)
+            source = self._source if isinstance(self._source, str) else self._source()
+            self._compiled = re.compile(source, self._flags)
         return self._compiled
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
@@ -48,5 +50,5 @@ class LazyPattern:
         return (self._compiled or self._get()).sub(repl, text)
 
 
-def lazy(source: str, flags: int = 0) -> LazyPattern:
+def lazy(source: str | Callable[[], str], flags: int = 0) -> LazyPattern:
     return LazyPattern(source, flags)
