@@ -13,7 +13,7 @@ from functools import cache
 
 import pytest
 
-from faasguard.runtime.detectors import scan
+from faasguard.runtime.detectors import scan, scan_value
 from tests.conftest import corpora_dir, need
 
 # category -> (floor on "any detection" rate, issue target or None)
@@ -105,3 +105,20 @@ def test_gotestwaf_tricky_benign_texts() -> None:
     tricky = [s for s in total if s.endswith(":false-pos")]
     assert tricky
     assert sum(flagged[s] for s in tricky) == 0, examples
+
+
+def test_batch_screen_hides_no_attack_and_matches_per_string_scan() -> None:
+    """scan_value screens an event's strings in one batch: every corpus attack found by scan()
+    alone is found, with the same detections, when it sits among benign fields."""
+    _, _, rows = _attack_results()
+    benign = [r["payload"] for r in _load("benign.jsonl")[:400]]
+    attacks = [r["payload"] for r in rows if r["hit"]]
+    for start in range(0, len(attacks), 50):
+        chunk = attacks[start : start + 50]
+        event = {"body": {f"f{i}": text for i, text in enumerate(chunk)}, "noise": benign[:40]}
+        found: dict[str, set[str]] = {}
+        for path, det in scan_value(event):
+            found.setdefault(path, set()).add(det.rule)
+        for i, text in enumerate(chunk):
+            expected = {d.rule for d in scan(text)}
+            assert found.get(f"body.f{i}") == expected, text

@@ -148,6 +148,8 @@ ATTACKS = {
 }
 
 BENIGN = [
+    "Ring twice (the bell is broken); call 1 if needed.",  # ';' + 'call' + a number
+    "Gift: wrap it, no invoice in the box, thanks! Order ref 2",
     "O'Brien",
     "Dan O'Connor's order",
     "L'assurance de rouler sans soucis",
@@ -537,3 +539,19 @@ def test_prose_fast_path_never_hides_quote_tricks(text: str, quiet: bool) -> Non
     from faasguard.runtime.detectors import _is_quiet
 
     assert _is_quiet(text) is quiet
+
+
+def test_verdict_cache_is_bounded_keyed_and_keeps_no_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from faasguard.runtime import detectors
+
+    monkeypatch.setattr(detectors, "_VERDICTS", {})
+    monkeypatch.setattr(detectors, "_VERDICTS_MAX", 8)
+    attack = "<img src=x onerror=alert(1)>"
+    first = scan_value({"q": attack})
+    assert first and scan_value({"q": attack}) == first  # served from the cache
+    assert scan_value({"q": attack}, categories=frozenset({"sqli"})) == []  # categories key it
+    for n in range(50):
+        scan_value({"q": f"Earl Grey tea (loose leaf, {n} g)"})
+    assert len(detectors._VERDICTS) == 8
+    assert all(isinstance(key[0], bytes) and len(key[0]) == 16 for key in detectors._VERDICTS)
+    assert scan_value({"q": attack}) == first  # evicted, scanned again, same answer

@@ -8,12 +8,13 @@ JSON are parsed and their values and keys checked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 from types import ModuleType
 
 from .._redact import secret_window
-from . import _cmdi, _crlf, _ldapi, _nosqli, _sqli, _ssrf, _ssti, _traversal, _xss, _xxe
+from . import _cmdi, _crlf, _ldapi, _nosqli, _screen, _sqli, _ssrf, _ssti, _traversal, _xss, _xxe
 from ._decode import decoded, needs_decoding
 from ._hit import Hit, lazy
 
@@ -70,19 +71,31 @@ def _excerpt(text: str, hit: Hit) -> str:
     return window[:EXCERPT_LEN]
 
 
-def _prose_source() -> str:
-    import unicodedata
+_LETTERS: list[str] = []
 
-    # Latin-1 and Latin Extended-A/B letters NFKC leaves alone (U+017F long s becomes "s")
-    letters = "".join(
-        c
-        for c in map(chr, range(0xC0, 0x250))
-        if c.isalpha() and unicodedata.normalize("NFKC", c) == c
-    )
-    return f"[A-Za-z0-9 _,.@+'{letters}-]*"
+
+def _prose_letters() -> str:
+    """Latin-1 and Latin Extended-A/B letters NFKC leaves alone (U+017F long s becomes "s")."""
+    if not _LETTERS:
+        import unicodedata
+
+        _LETTERS.append(
+            "".join(
+                c
+                for c in map(chr, range(0xC0, 0x250))
+                if c.isalpha() and unicodedata.normalize("NFKC", c) == c
+            )
+        )
+    return _LETTERS[0]
+
+
+def _prose_source() -> str:
+    return f"[A-Za-z0-9 _,.@+'{_prose_letters()}-]*"
 
 
 _PROSE = lazy(_prose_source)
+# single words that make a string loud: command names (as a first word), DOM handler names
+_LOUD_WORDS = _LOUD_FIRST_WORDS | frozenset("on" + name for name in _xss.EVENTS)
 
 
 def _is_prose(text: str) -> bool:
@@ -160,6 +173,51 @@ def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list
     text = text[:MAX_TEXT]
     if _is_quiet(text):
         return []
+    return _scan_loud(text, categories, json_depth)
+
+
+# Verdicts on recent non-quiet strings, kept across invocations of a warm instance: a route's
+# User-Agent, paths and catalogue names repeat from one request to the next. Keyed by a keyed
+# BLAKE2b digest (random per-process key: no request text is kept, and no one can make two
+# strings collide); bounded, oldest out first.
+_VERDICTS: dict[tuple[bytes, frozenset[str] | None, int], list[Detection]] = {}
+_VERDICTS_MAX = 2048
+_VERDICT_TEXT_MAX = 1024
+_DIGEST: list[Callable[[str], bytes]] = []
+
+
+def _digest_function() -> Callable[[str], bytes]:
+    import hashlib
+    import os
+
+    key = os.urandom(16)
+
+    def digest(text: str) -> bytes:
+        data = text.encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(data, digest_size=16, key=key).digest()
+
+    return digest
+
+
+def _verdict(text: str, categories: frozenset[str] | None, json_depth: int) -> list[Detection]:
+    """_scan of a string the batch screen flagged, through the verdict cache."""
+    if _is_quiet(text):
+        return []
+    if len(text) > _VERDICT_TEXT_MAX:
+        return _scan_loud(text[:MAX_TEXT], categories, json_depth)
+    if not _DIGEST:
+        _DIGEST.append(_digest_function())
+    key = (_DIGEST[0](text), categories, json_depth)
+    found = _VERDICTS.get(key)
+    if found is None:
+        found = _scan_loud(text, categories, json_depth)
+        if len(_VERDICTS) >= _VERDICTS_MAX:
+            del _VERDICTS[next(iter(_VERDICTS))]
+        _VERDICTS[key] = found
+    return found
+
+
+def _scan_loud(text: str, categories: frozenset[str] | None, json_depth: int) -> list[Detection]:
     if json_depth < 2:
         payload = _json_payload(text)
         if payload is not None:
@@ -199,10 +257,6 @@ def _child(path: str, key: object) -> str:
 _OPERATORS = _nosqli.OPERATORS
 
 
-def _operator_key(key: str) -> bool:
-    return key[:1] == "$" and key[1:] in _OPERATORS
-
-
 def _render(chain: object) -> str:
     """A field path from a lazily built chain: the root path, or (parent chain, key)."""
     keys: list[object] = []
@@ -223,63 +277,120 @@ def _walk(
     max_strings: int,
     json_depth: int,
 ) -> list[tuple[str, Detection]]:
-    """Depth-first walk in document order; a dict's keys are checked before its values.
+    """Depth-first walk in document order (a key, then its value).
 
-    Field paths are only rendered for strings with detections (a cheap (parent, key) link
-    stands in until then); repeated strings are scanned once; a container's leading leaves are
-    handled in place instead of going through the stack (same order, same string budget).
+    The walk only gathers strings (with a cheap (parent, key) link standing in for the field
+    path); one batch pre-screen then names the few that need the detectors. Repeated strings
+    are scanned once.
     """
+    gathered = _Gathered(max_strings, categories is None or "nosqli" in categories)
+    _gather(value, path, gathered)
+    strings, wheres, operators = gathered.strings, gathered.wheres, gathered.operators
+    indices = _screen.loud(strings, _LOUD_WORDS)
+    if indices is None:
+        indices = range(len(strings))
     out: list[tuple[str, Detection]] = []
-    want_nosqli = categories is None or "nosqli" in categories
-    budget = max_strings
     memo: dict[str, list[Detection]] = {}
-    is_quiet = _is_quiet
-
-    def report(text: str, where: object) -> None:
+    pending = iter(operators)
+    operator = next(pending, None)
+    for index in indices:
+        while operator is not None and operator[0] <= index:
+            out.append(_operator_hit(operator))
+            operator = next(pending, None)
+        text = strings[index]
         found = memo.get(text)
         if found is None:
-            found = memo[text] = _scan(text, categories, json_depth)
+            found = memo[text] = _verdict(text, categories, json_depth)
         if found:
-            rendered = _render(where)
+            rendered = _render(wheres[index])
             out.extend((rendered, d) for d in found)
-
-    stack: list[tuple[object, object, int]] = [(path, value, 0)]
-    pop, push = stack.pop, stack.append
-    while stack and budget > 0:
-        where, item, depth = pop()
-        if isinstance(item, str):
-            budget -= 1
-            if item and not is_quiet(item):
-                report(item, where)
-            continue
-        if depth >= 64:
-            continue
-        if isinstance(item, dict):
-            pairs = list(item.items())
-            for key, _ in reversed(pairs):
-                if isinstance(key, str):
-                    if key[:1] == "$" and want_nosqli and key[1:] in _OPERATORS:
-                        det = Detection("nosqli", "nosqli.operator-key", 0.9, key[:EXCERPT_LEN])
-                        out.append((_render((where, key)), det))
-                    elif not key.isidentifier():
-                        budget -= 1
-                        if key and not is_quiet(key):
-                            report(key, (where, key))
-        elif isinstance(item, (list, tuple)):
-            pairs = list(enumerate(item))
-        else:
-            continue
-        depth += 1
-        first = 0
-        for key, sub in pairs:
-            if isinstance(sub, (dict, list, tuple)) or budget <= 0:
-                break
-            first += 1
-            if isinstance(sub, str):
-                budget -= 1
-                if sub and not is_quiet(sub):
-                    report(sub, (where, key))
-        for index in range(len(pairs) - 1, first - 1, -1):
-            key, sub = pairs[index]
-            push(((where, key), sub, depth))
+    while operator is not None:
+        out.append(_operator_hit(operator))
+        operator = next(pending, None)
     return out
+
+
+def _operator_hit(operator: tuple[int, object, str]) -> tuple[str, Detection]:
+    _, where, key = operator
+    return _render((where, key)), Detection("nosqli", "nosqli.operator-key", 0.9, key[:EXCERPT_LEN])
+
+
+class _Gathered:
+    """What a walk collects: strings and their (parent, key) links, and operator keys."""
+
+    __slots__ = ("max_strings", "operators", "strings", "want_nosqli", "wheres")
+
+    def __init__(self, max_strings: int, want_nosqli: bool) -> None:
+        self.max_strings = max_strings
+        self.want_nosqli = want_nosqli
+        self.strings: list[str] = []
+        self.wheres: list[object] = []
+        self.operators: list[tuple[int, object, str]] = []  # (strings before it, where, key)
+
+
+def _gather(value: object, path: str, into: _Gathered) -> None:
+    """The first `max_strings` non-empty strings a walk checks, in document order (a key, then
+    its value), down to the depth limit. Identifier-like keys are not strings worth checking
+    (an object whose keys join into one identifier has none to check). Module-level functions,
+    not closures: a recursive closure is a reference cycle, left for the garbage collector."""
+    if isinstance(value, str):
+        if value:
+            into.strings.append(value)
+            into.wheres.append(path)
+    elif isinstance(value, (dict, list, tuple)):
+        _visit(dict(value) if isinstance(value, dict) else value, path, 0, into)
+    if len(into.strings) > into.max_strings:  # a container's leaves may overshoot its room
+        del into.strings[into.max_strings :], into.wheres[into.max_strings :]
+
+
+def _visit(item: object, where: object, depth: int, into: _Gathered) -> None:
+    strings = into.strings
+    room = into.max_strings - len(strings)
+    if depth >= 64 or room <= 0:
+        return
+    add_string, add_where = strings.append, into.wheres.append
+    pairs: Iterable[tuple[object, object]]
+    if type(item) is dict:
+        pairs = item.items() if len(item) <= room else islice(item.items(), room)
+        try:
+            plain_keys = "".join(item).isidentifier()
+        except TypeError:
+            plain_keys = False
+    else:
+        assert isinstance(item, (list, tuple))
+        pairs = enumerate(item if len(item) <= room else item[:room])
+        plain_keys = True
+    for key, sub in pairs:
+        if not plain_keys:
+            _visit_key(key, where, into)
+        kind = type(sub)
+        if kind is str:
+            if sub:
+                add_string(sub)  # type: ignore[arg-type]
+                add_where((where, key))
+        elif kind is dict or kind is list:
+            _visit(sub, (where, key), depth + 1, into)
+        elif kind not in _SCALARS:
+            _visit_odd(sub, (where, key), depth, into)
+
+
+def _visit_key(key: object, where: object, into: _Gathered) -> None:
+    if isinstance(key, str) and not key.isidentifier() and key:
+        if key[:1] == "$" and into.want_nosqli and key[1:] in _OPERATORS:
+            into.operators.append((len(into.strings), where, key))
+        else:
+            into.strings.append(key)
+            into.wheres.append((where, key))
+
+
+def _visit_odd(sub: object, where: object, depth: int, into: _Gathered) -> None:
+    """Subclasses of str / dict / list, and tuples (values built in Python, not parsed)."""
+    if isinstance(sub, str):
+        if sub:
+            into.strings.append(str(sub))
+            into.wheres.append(where)
+    elif isinstance(sub, (dict, list, tuple)):
+        _visit(dict(sub) if isinstance(sub, dict) else sub, where, depth + 1, into)
+
+
+_SCALARS = frozenset({int, float, bool, type(None), bytes})

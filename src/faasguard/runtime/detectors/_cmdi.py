@@ -84,9 +84,12 @@ _PHP = lazy(
 _YAML_PYTHON = lazy(r"!!python/(?:object(?:/new|/apply)?|name|module)\s{0,8}:", re.I)
 _SUSPICIOUS_ARG = lazy(
     r"/etc/|/proc/|/bin/|c:\\|%systemroot%|\\windows\\|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|"
-    r"https?://|^-[a-z]|\$\w|\b\d+\s{0,32}$",
+    r"https?://|^-[a-z]|\$\w",
     re.I,
 )
+# a bare number is the payload of a timing probe ("; sleep 5"), not of "; call 1 if needed"
+_NUMBER_ARG = lazy(r"\d+\s{0,32}$")
+_TIMING = ("sleep", "timeout", "ping")
 _WIN_ENV = lazy(r"%(?:systemroot|windir|comspec|programfiles|userprofile|temp)%", re.I)
 
 
@@ -150,7 +153,7 @@ def detect(text: str, low: str) -> list[Hit]:
             hits.append(Hit(rule, conf, found.start(), found.end()))
     if not hits:
         m = _BARE.match(text)
-        if m and _SUSPICIOUS_ARG.search(m.group("arg")):
+        if m and _suspicious(m.group("arg"), m.group()):
             hits.append(Hit("cmdi.command-line", 0.7, m.start(), m.end()))
     return hits
 
@@ -164,15 +167,20 @@ def _plausible(m: re.Match[str]) -> bool:
     if sep in ";|" and not m.string[: m.start()].strip(" \t'\""):
         return True  # a value that opens with a separator and a command is no prose
     if sep in "\r\n":
-        return "/" in m.group() or _suspicious(m.group("arg"))
+        return "/" in m.group() or _suspicious(m.group("arg"), m.group())
     tail = m.string[word_end : word_end + 1]
     if tail in ("", "\n", ";", "|", "&", "`", "'", '"', ")"):
         return True
-    return _suspicious(m.group("arg"))
+    return _suspicious(m.group("arg"), m.group())
 
 
-def _suspicious(arg: str | None) -> bool:
-    return arg is not None and _SUSPICIOUS_ARG.search(arg.strip()) is not None
+def _suspicious(arg: str | None, command_line: str) -> bool:
+    if arg is None:
+        return False
+    arg = arg.strip()
+    if _SUSPICIOUS_ARG.search(arg) is not None:
+        return True
+    return _NUMBER_ARG.match(arg) is not None and has_any(command_line.lower(), _TIMING)
 
 
 _SHELL_CHARS = frozenset(";|&\n\r`$<>{(%\\!")

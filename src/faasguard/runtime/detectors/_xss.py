@@ -79,7 +79,7 @@ _EVENT_NAMES = """abort activate afterprint afterupdate animationend animationit
     securitypolicyviolation slotchange visibilitychange languagechange orientationchange
     devicemotion deviceorientation compositionstart compositionupdate compositionend
     contentvisibilityautostatechange pagereveal pageswap scrollsnapchange scrollsnapchanging"""
-_EVENTS = frozenset(_EVENT_NAMES.split())
+EVENTS = frozenset(_EVENT_NAMES.split())
 # A value that is nothing but an encoded "<" (zero-padded numeric entity, JS/CSS escape, percent
 # encoding): a filter-evasion probe, never plain data. A bare "<" or "&lt;" is not flagged.
 _ENCODED_LT = lazy(
@@ -90,7 +90,7 @@ _ENCODED_LT = lazy(
 def is_handler_name(low: str) -> bool:
     """`low` is exactly a DOM event handler attribute name ("onmouseover"): a probe for which
     handlers a filter lets through."""
-    return low[:2] == "on" and low[2:] in _EVENTS
+    return low[:2] == "on" and low[2:] in EVENTS
 
 
 _SIGNATURES = (
@@ -132,7 +132,7 @@ def detect(text: str, low: str) -> list[Hit]:
             if m:
                 hits.append(Hit(rule, conf, m.start(), m.end()))
     m = _ANY_EVENT.search(text) if "on" in low and "=" in low else None
-    if m and m.group(1).lower()[2:] in _EVENTS:
+    if m and m.group(1).lower()[2:] in EVENTS:
         hits.append(Hit("xss.event-handler", 0.8, m.start(1), m.end()))
     if "script" in low or "data:" in low:
         _script_url(text, hits)
