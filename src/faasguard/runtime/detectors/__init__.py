@@ -285,13 +285,24 @@ def _walk(
     """
     gathered = _Gathered(max_strings, categories is None or "nosqli" in categories)
     _gather(value, path, gathered)
-    strings, wheres, operators = gathered.strings, gathered.wheres, gathered.operators
-    indices = _screen.loud(strings, _LOUD_WORDS)
+    indices = _screen.loud(gathered.strings, _LOUD_WORDS)
+    return _detections(gathered, indices, categories, json_depth)
+
+
+def _detections(
+    gathered: _Gathered,
+    indices: Iterable[int] | None,
+    categories: frozenset[str] | None,
+    json_depth: int,
+) -> list[tuple[str, Detection]]:
+    """Detections in the gathered strings the screen flagged (all of them if it could not
+    screen), with the operator keys, in document order."""
+    strings, wheres = gathered.strings, gathered.wheres
     if indices is None:
         indices = range(len(strings))
     out: list[tuple[str, Detection]] = []
     memo: dict[str, list[Detection]] = {}
-    pending = iter(operators)
+    pending = iter(gathered.operators)
     operator = next(pending, None)
     for index in indices:
         while operator is not None and operator[0] <= index:
@@ -338,7 +349,7 @@ def _gather(value: object, path: str, into: _Gathered) -> None:
             into.strings.append(value)
             into.wheres.append(path)
     elif isinstance(value, (dict, list, tuple)):
-        _visit(dict(value) if isinstance(value, dict) else value, path, 0, into)
+        _visit(value if type(value) in (dict, list, tuple) else _plain(value), path, 0, into)
     if len(into.strings) > into.max_strings:  # a container's leaves may overshoot its room
         del into.strings[into.max_strings :], into.wheres[into.max_strings :]
 
@@ -390,7 +401,14 @@ def _visit_odd(sub: object, where: object, depth: int, into: _Gathered) -> None:
             into.strings.append(str(sub))
             into.wheres.append(where)
     elif isinstance(sub, (dict, list, tuple)):
-        _visit(dict(sub) if isinstance(sub, dict) else sub, where, depth + 1, into)
+        _visit(_plain(sub), where, depth + 1, into)
+
+
+def _plain(value: object) -> object:
+    """A dict or list subclass as the plain type the walk expects."""
+    if isinstance(value, dict):
+        return dict(value)
+    return value if isinstance(value, tuple) else list(value)  # type: ignore[call-overload]
 
 
 _SCALARS = frozenset({int, float, bool, type(None), bytes})

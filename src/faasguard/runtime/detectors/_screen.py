@@ -24,6 +24,9 @@ _OUTSIDE = lazy(_outside_source)
 _NEEDLES = ("select", "by ", "true", "false", "--", "..", ".ini", "0x", "convert.")
 
 
+_QUIET_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789 _,.@+-"  # in lowercased text
+
+
 def loud(strings: list[str], loud_words: frozenset[str]) -> list[int] | None:
     """Indices (ascending) of the strings that may not be quiet; None if the batch cannot be
     screened (a string holds the separator)."""
@@ -34,27 +37,24 @@ def loud(strings: list[str], loud_words: frozenset[str]) -> list[int] | None:
         return None
     low = joined.lower()  # per-character: same answer as lowering each string
     flagged: set[int] = set()
-    _flag_matches(low, flagged)
+    # what is left of each string once its quiet ASCII characters are gone
+    rest = low.encode("utf-8", "surrogatepass").translate(None, _QUIET_BYTES)
+    if len(rest) != len(strings) + 1:
+        search = _OUTSIDE.search
+        for index, left in enumerate(rest.split(b"\0")[1:-1]):
+            if left and search(strings[index]) is not None:  # not only Latin letters
+                flagged.add(index)
     for needle in _NEEDLES:
         start = low.find(needle)
         while start != -1:
             start = _flag(low, start, flagged)
             start = low.find(needle, start)
-    words = set(low.replace(" ", SEP).split(SEP))
-    if not words.isdisjoint(loud_words):
-        parts = low.split(SEP)[1:-1]
-        for index, part in enumerate(parts):
+    if not loud_words.isdisjoint(low.replace(" ", SEP).split(SEP)):
+        for index, part in enumerate(low.split(SEP)[1:-1]):
             stripped = part.strip(" ")
             if stripped in loud_words or stripped.partition(" ")[0] in loud_words:
                 flagged.add(index)
     return sorted(flagged)
-
-
-def _flag_matches(low: str, flagged: set[int]) -> None:
-    search = _OUTSIDE.search
-    found = search(low)
-    while found is not None:
-        found = search(low, _flag(low, found.start(), flagged))
 
 
 def _flag(low: str, pos: int, flagged: set[int]) -> int:
