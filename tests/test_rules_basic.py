@@ -141,7 +141,7 @@ def test_a_shared_setting_is_one_finding_naming_every_function() -> None:
 
     inv = sample_inventory()
     first = inv.functions[0]
-    moved = dataclasses.replace(first.location, line=90)
+    moved = first.location._replace(line=90)
     twin = dataclasses.replace(first, name="getOrdersV2", location=moved)
     inv = dataclasses.replace(inv, functions=(*inv.functions, twin))
     findings = [f for f in get_rule("FG401").check(inv) if f.evidence["variable"] == "AWS_KEY"]

@@ -12,6 +12,7 @@ import dataclasses
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from faasguard._memo import per_inventory
 from faasguard.model import (
@@ -184,15 +185,30 @@ def _with_reach(finding: Finding, by_name: dict[str, list[Reach]]) -> Finding:
     known = _about(finding, by_name)
     severity = SEVERITY_WEIGHT[int(finding.severity)]
     if not known:
-        return dataclasses.replace(finding, rank=severity * 6)
+        return _evolve(finding, {"rank": severity * 6})
     worst = max(known, key=lambda r: r.weight)
-    return dataclasses.replace(
+    return _evolve(
         finding,
-        exposure=worst.exposure.value,
-        privilege=worst.privilege,
-        chain=worst.chain,
-        rank=severity * worst.weight,
+        {
+            "exposure": worst.exposure.value,
+            "privilege": worst.privilege,
+            "chain": worst.chain,
+            "rank": severity * worst.weight,
+        },
     )
+
+
+_FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+_set = object.__setattr__
+
+
+def _evolve(finding: Finding, changes: dict[str, Any]) -> Finding:
+    """dataclasses.replace for a finding, without its per-call field introspection (it runs
+    once per finding of the scan)."""
+    new = object.__new__(Finding)
+    for name in _FINDING_FIELDS:
+        _set(new, name, changes[name] if name in changes else getattr(finding, name))
+    return new
 
 
 def chain_text(chain: Iterable[tuple[str, Location]]) -> str:

@@ -92,6 +92,11 @@ def load_candidates(
     # Serverless files first: the files they include are part of them, not templates of their own.
     first = list(_units([c for c in candidates if c.kind == discovery.SERVERLESS]))
     kinds = {c.kind for c in candidates}
+    if discovery.TERRAFORM in kinds:
+        from faasguard.inventory import _tf_eval
+
+        tf_files = [c.path for c in candidates if c.kind == discovery.TERRAFORM]
+        _tf_eval.prime_called(ctx.root, tf_files)
     with _Runner(ctx, len(candidates), progress, kinds) as runner:
         runner.run(first, result)
         included = result.included

@@ -7,12 +7,14 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from faasguard.model import Inventory
+from faasguard.model import Inventory, Location
 
 INVENTORY_SCHEMA_VERSION = 1
 
 
 def to_jsonable(value: Any) -> Any:
+    if isinstance(value, Location):
+        return value._asdict()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):

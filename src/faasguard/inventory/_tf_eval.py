@@ -932,6 +932,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 # ---------------------------------------------------------------------------------------------
 
 _CALLED_CACHE: dict[Path, frozenset[Path]] = {}
+
+
 def called_elsewhere(directory: Path, root: Path) -> bool:
     """True for a local module that a root module of the scan calls (directly or not)."""
     try:
@@ -946,8 +948,18 @@ def called_elsewhere(directory: Path, root: Path) -> bool:
     return target in _CALLED_CACHE[base]
 
 
-def _called_from_roots(root: Path) -> set[Path]:
-    edges = _module_edges(root)
+def prime_called(root: Path, tf_files: Iterable[Path]) -> None:
+    """Work out which directories are called modules from the .tf files discovery found, once,
+    before loading starts (and before worker processes fork): no second walk of the tree."""
+    try:
+        base = root.resolve()
+    except OSError:
+        return
+    _CALLED_CACHE[base] = frozenset(_called_from_roots(base, tf_files))
+
+
+def _called_from_roots(root: Path, tf_files: Iterable[Path] | None = None) -> set[Path]:
+    edges = _module_edges(root) if tf_files is None else _edges_of(tf_files)
     called = {t for targets in edges.values() for t in targets}
     stack = [d for d in edges if d not in called]
     seen: set[Path] = set()
@@ -961,27 +973,38 @@ def _called_from_roots(root: Path) -> set[Path]:
 
 def _module_edges(root: Path) -> dict[Path, set[Path]]:
     """caller directory -> directories its module blocks name as ``source = "./..."``."""
-    edges: dict[Path, set[Path]] = {}
     if root.is_file():
-        return edges
+        return {}
+    files = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in _SKIPPED_DIRS]
-        caller = Path(dirpath).resolve()
-        for name in filenames:
-            if not name.endswith(".tf"):
-                continue
-            edges.setdefault(caller, set())
-            try:
-                with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as fh:
-                    text = fh.read(2_000_000)
-            except OSError:
-                continue
-            if "source" not in text:
-                continue
-            for match in _LOCAL_SOURCE.finditer(text):
-                target = (caller / match.group(1)).resolve()
-                if target != caller:
-                    edges[caller].add(target)
+        files += [Path(dirpath, name) for name in filenames if name.endswith(".tf")]
+    return _edges_of(files)
+
+
+def _edges_of(tf_files: Iterable[Path]) -> dict[Path, set[Path]]:
+    edges: dict[Path, set[Path]] = {}
+    resolved: dict[Path, Path] = {}
+
+    def real(path: Path) -> Path:
+        if path not in resolved:
+            resolved[path] = path.resolve()
+        return resolved[path]
+
+    for file in tf_files:
+        caller = real(file.parent)
+        targets = edges.setdefault(caller, set())
+        try:
+            with open(file, encoding="utf-8", errors="replace") as fh:
+                text = fh.read(2_000_000)
+        except OSError:
+            continue
+        if "source" not in text:
+            continue
+        for match in _LOCAL_SOURCE.finditer(text):
+            target = real(Path(os.path.normpath(caller / match.group(1))))
+            if target != caller:
+                targets.add(target)
     return edges
 
 

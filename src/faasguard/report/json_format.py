@@ -11,18 +11,20 @@ from faasguard.report import Report
 SCHEMA_VERSION = 1
 
 
-_LOCS: dict[Location, dict[str, Any]] = {}
+_LOCS: dict[int, tuple[Location, dict[str, Any]]] = {}
 
 
 def _loc(location: Location) -> dict[str, Any]:
     """Location dicts are shared between findings (a chain repeats for every finding of a
-    function); the JSON encoder writes each occurrence, we build each once."""
-    found = _LOCS.get(location)
-    if found is None:
+    function); the JSON encoder writes each occurrence, we build each once. Keyed by identity
+    (the same Location object recurs; hashing a Location costs more than building its dict),
+    holding the Location so that its id is not reused."""
+    found = _LOCS.get(id(location))
+    if found is None or found[0] is not location:
         if len(_LOCS) > 200_000:
             _LOCS.clear()
-        found = _LOCS[location] = location.to_dict()
-    return found
+        found = _LOCS[id(location)] = (location, location.to_dict())
+    return found[1]
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

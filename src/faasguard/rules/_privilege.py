@@ -183,6 +183,22 @@ def privilege_of(role: Role | None) -> str:
     """``"admin"``, ``"write"``, ``"read"``, ``"none"`` or ``"unknown"`` (see module doc)."""
     if role is None:
         return NONE
+    known = _LEVELS.get(id(role))
+    if known is not None and known[0] is role:
+        return known[1]
+    level = _privilege(role)
+    if len(_LEVELS) >= _LEVELS_MAX:
+        _LEVELS.clear()
+    _LEVELS[id(role)] = (role, level)  # holding the role keeps its id from being reused
+    return level
+
+
+# Several rules and the reach ranking ask for the same roles' privilege in one scan.
+_LEVELS: dict[int, tuple[Role, str]] = {}
+_LEVELS_MAX = 20_000
+
+
+def _privilege(role: Role) -> str:
     if any(_denies_everything(s) for s in role.statements):
         return NONE
     if role.external and not role.policies:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from faasguard._memo import per_inventory
 from faasguard.model import (
     Category,
     Dependency,
@@ -169,9 +170,15 @@ def _covered_by_locks(manifests: Sequence[Manifest]) -> set[str]:
 
 
 def _functions(inventory: Inventory, manifests: Sequence[Manifest]) -> list[Function] | None:
-    ids = {fid for m in manifests for fid in m.functions}
-    functions = [fn for fn in inventory.functions if fn.id in ids]
-    return functions or None
+    """The functions the manifests are tied to, in inventory order."""
+    index = _function_order(inventory)
+    ids = {fid for m in manifests for fid in m.functions if fid in index}
+    return [index[fid][1] for fid in sorted(ids, key=lambda fid: index[fid][0])] or None
+
+
+@per_inventory
+def _function_order(inventory: Inventory) -> dict[str, tuple[int, Function]]:
+    return {fn.id: (i, fn) for i, fn in enumerate(inventory.functions)}
 
 
 _DOC_REFS = (

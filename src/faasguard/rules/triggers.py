@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from faasguard._memo import per_inventory
 from faasguard.model import (
     AuthKind,
     Category,
@@ -569,13 +570,32 @@ def resource_for_source(inventory: Inventory, source: str | None) -> Resource | 
         return None
     name = source[4:].split(".", 1)[0] if source.startswith("ref:") else source
     tail = source.rsplit(":", 1)[-1] if source.startswith("arn:") else None
-    for res in inventory.resources:
-        if res.name == name or res.name == source.removesuffix(".arn"):
-            return res
-    for res in inventory.resources:
-        if source in (res.arn, res.physical_name) or (tail and res.physical_name == tail):
-            return res
-    return None
+    by_name, by_arn, by_physical = _resource_index(inventory)
+    named = [by_name.get(name), by_name.get(source.removesuffix(".arn"))]
+    found = min((hit for hit in named if hit is not None), default=None, key=lambda h: h[0])
+    if found is not None:
+        return found[1]
+    other = [by_arn.get(source), by_physical.get(source), by_physical.get(tail) if tail else None]
+    found = min((hit for hit in other if hit is not None), default=None, key=lambda h: h[0])
+    return found[1] if found is not None else None
+
+
+_Index = dict[str, tuple[int, Resource]]
+
+
+@per_inventory
+def _resource_index(inventory: Inventory) -> tuple[_Index, _Index, _Index]:
+    """Resources by name, ARN and physical name; the first declared wins, as in a scan."""
+    by_name: _Index = {}
+    by_arn: _Index = {}
+    by_physical: _Index = {}
+    for position, res in enumerate(inventory.resources):
+        by_name.setdefault(res.name, (position, res))
+        if res.arn:
+            by_arn.setdefault(res.arn, (position, res))
+        if res.physical_name:
+            by_physical.setdefault(res.physical_name, (position, res))
+    return by_name, by_arn, by_physical
 
 
 @rule(
