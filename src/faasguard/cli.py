@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or fatal error.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -149,6 +150,20 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # A scan builds a large, long-lived, almost cycle-free object graph: the cyclic garbage
+    # collector walks it again and again as it grows (a fifth of a large scan's time) to free
+    # next to nothing (peak memory is the same without it); reference counting frees the rest.
+    # Restored afterwards, for callers that run main() in-process.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _dispatch(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "scan":
             return _scan(args)
