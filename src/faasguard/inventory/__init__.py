@@ -34,16 +34,31 @@ def build_inventory(
 
     found = discovery.discover(root, excludes, max_file_size=ctx.max_file_size, also=reader_for)
     result = LoadResult(diagnostics=list(found.diagnostics))
-    result.extend(load_candidates(found.candidates, ctx, progress=progress))
+    dependency_files: list[Any] = []
+
+    def read_dependency_files() -> None:
+        if found.also or found.outside:
+            from faasguard.supply import read_files
+
+            dependency_files.append(read_files(root, excludes, walked=found))
+
+    result.extend(
+        load_candidates(found.candidates, ctx, progress=progress, meanwhile=read_dependency_files)
+    )
     files = [SourceFile(c.rel, c.kind, c.size) for c in found.candidates]
     loaded = {c.rel for c in found.candidates}
     files += [SourceFile(rel, "included") for rel in sorted(result.included - loaded)]
     inventory = link(Inventory(root=str(ctx.root), files=tuple(files)), result)
-    return _with_manifests(inventory, root, excludes, found)
+    read = dependency_files[0] if dependency_files else ([], [])
+    return _with_manifests(inventory, root, excludes, found, read)
 
 
 def _with_manifests(
-    inventory: Inventory, root: Path, excludes: Iterable[str], found: discovery.DiscoveryResult
+    inventory: Inventory,
+    root: Path,
+    excludes: Iterable[str],
+    found: discovery.DiscoveryResult,
+    read: tuple[list[Any], list[Any]],
 ) -> Inventory:
     """Dependency manifests and lock files, tied to the functions that ship them."""
     import posixpath
@@ -61,7 +76,7 @@ def _with_manifests(
             if isinstance(content, str) and "://" not in content:
                 layer_dirs[res.name] = "" if content == "." else content
     manifests, diagnostics = collect(
-        root, inventory.functions, excludes, layer_dirs=layer_dirs, walked=found
+        root, inventory.functions, excludes, layer_dirs=layer_dirs, walked=found, read=read
     )
     # Dependency files are read files too: counted, and searched for inline suppressions.
     known = {f.path for f in inventory.files}
@@ -86,8 +101,14 @@ PARALLEL_MIN_UNITS = 48
 
 
 def load_candidates(
-    candidates: list[Candidate], ctx: LoadContext, *, progress: Progress | None = None
+    candidates: list[Candidate],
+    ctx: LoadContext,
+    *,
+    progress: Progress | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> LoadResult:
+    """Load the candidates (in worker processes on large trees). ``meanwhile`` runs in this
+    process while the workers load the last batch, or after loading when there are none."""
     result = LoadResult()
     # Serverless files first: the files they include are part of them, not templates of their own.
     first = list(_units([c for c in candidates if c.kind == discovery.SERVERLESS]))
@@ -101,7 +122,7 @@ def load_candidates(
         runner.run(first, result)
         included = result.included
         rest = [c for c in candidates if c.kind != discovery.SERVERLESS and c.rel not in included]
-        runner.run(list(_units(rest)), result)
+        runner.run(list(_units(rest)), result, meanwhile)
     return result
 
 
@@ -126,10 +147,18 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def run(self, units: list[tuple[str, str, str, tuple]], into: LoadResult) -> None:  # type: ignore[type-arg]
+    def run(
+        self,
+        units: list[tuple[str, str, str, tuple]],  # type: ignore[type-arg]
+        into: LoadResult,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
         jobs = [(label, module, func, (*args, self.ctx)) for label, module, func, args in units]
-        if self.jobs > 1 and len(jobs) >= PARALLEL_MIN_UNITS:
-            results = self._parallel(jobs)
+        parallel = self.jobs > 1 and len(jobs) >= PARALLEL_MIN_UNITS
+        if parallel:
+            results: Iterable[LoadResult] = self._parallel(jobs)  # submitted: workers start
+            if meanwhile is not None:
+                meanwhile()
         else:
             results = (_safely(*job) for job in jobs)
         for loaded in results:
@@ -137,6 +166,8 @@ class _Runner:
             self.done += 1
             if self.progress is not None:
                 self.progress(self.done, self.total)
+        if not parallel and meanwhile is not None:
+            meanwhile()
 
     def _parallel(self, jobs: list[tuple]) -> Iterator[LoadResult]:  # type: ignore[type-arg]
         import multiprocessing

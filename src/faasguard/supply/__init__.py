@@ -5,11 +5,14 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__all__ = ["ManifestError", "canonical_name", "collect", "read_manifest", "reader_for"]
+__all__ = [
+    "ManifestError", "canonical_name", "collect", "read_files", "read_manifest", "reader_for"
+]  # fmt: skip
 
 # Loaded on first use: every command's parser imports this package (for `db` and `sbom`).
 _LAZY = {
     "collect": "faasguard.supply._collect",
+    "read_files": "faasguard.supply._collect",
     "read_manifest": "faasguard.supply._collect",
     "reader_for": "faasguard.supply._collect",
     "ManifestError": "faasguard.supply._common",

@@ -102,13 +102,30 @@ def collect(
     layer_dirs: Mapping[str, str] | None = None,
     use_ignore_files: bool = True,
     walked: discovery.DiscoveryResult | None = None,
+    read: tuple[list[Manifest], list[Diagnostic]] | None = None,
 ) -> tuple[tuple[Manifest, ...], list[Diagnostic]]:
     """Read every dependency file under ``root``; tie each to the functions that deploy it.
 
     ``layer_dirs`` maps a layer's resource name to its content directory (relative to root).
     ``walked``: the result of ``discovery.discover(root, excludes, also=reader_for)``, whose
-    walk already found the dependency files (then the tree is not walked again).
+    walk already found the dependency files (then the tree is not walked again). ``read``:
+    what :func:`read_files` returned, when the files were read beforehand.
     """
+    if read is None:
+        read = read_files(root, excludes, use_ignore_files=use_ignore_files, walked=walked)
+    manifests, diagnostics = read
+    return tuple(_tie(manifests, functions, layer_dirs or {})), diagnostics
+
+
+def read_files(
+    root: Path,
+    excludes: Iterable[str] = (),
+    *,
+    use_ignore_files: bool = True,
+    walked: discovery.DiscoveryResult | None = None,
+) -> tuple[list[Manifest], list[Diagnostic]]:
+    """The dependency files under ``root``, read and their lock files linked (no functions
+    needed: a scan reads them while its templates load)."""
     root = Path(root).resolve()
     base = root if root.is_dir() else root.parent
     diagnostics: list[Diagnostic] = []
@@ -138,8 +155,7 @@ def collect(
         if manifest is not None:
             manifests.append(manifest)
     diagnostics += _dynamic_warnings(manifests, base)
-    manifests = _link_locks(manifests, base)
-    return tuple(_tie(manifests, functions, layer_dirs or {})), diagnostics
+    return _link_locks(manifests, base), diagnostics
 
 
 _EXTRA_SKIPPED = SKIPPED_DIRS - discovery.SKIPPED_DIRS
