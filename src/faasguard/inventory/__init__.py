@@ -109,9 +109,12 @@ def load_candidates(
 ) -> LoadResult:
     """Load the candidates (in worker processes on large trees). ``meanwhile`` runs in this
     process while the workers load the last batch, or after loading when there are none."""
-    result = LoadResult()
-    # Serverless files first: the files they include are part of them, not templates of their own.
-    first = list(_units([c for c in candidates if c.kind == discovery.SERVERLESS]))
+    # One batch: serverless files first, then the rest. A file a serverless file includes with
+    # ${file(...)} is part of it, not a template of its own: its result is dropped afterwards
+    # (rare; cheaper than waiting for every serverless file before loading anything else).
+    serverless = [c for c in candidates if c.kind == discovery.SERVERLESS]
+    others = [c for c in candidates if c.kind != discovery.SERVERLESS]
+    first, rest = list(_units(serverless)), list(_units(others))
     kinds = {c.kind for c in candidates}
     if discovery.TERRAFORM in kinds:
         from faasguard.inventory import _tf_eval
@@ -119,10 +122,19 @@ def load_candidates(
         tf_files = [c.path for c in candidates if c.kind == discovery.TERRAFORM]
         _tf_eval.prime_called(ctx.root, tf_files)
     with _Runner(ctx, len(candidates), progress, kinds) as runner:
-        runner.run(first, result)
-        included = result.included
-        rest = [c for c in candidates if c.kind != discovery.SERVERLESS and c.rel not in included]
-        runner.run(list(_units(rest)), result, meanwhile)
+        loaded = runner.run([unit for unit, _ in first + rest], meanwhile)
+    result = LoadResult()
+    for part in loaded[: len(first)]:
+        result.extend(part)
+    included = result.included
+    again: set[str] = set()
+    for (_, rels), part in zip(rest, loaded[len(first) :], strict=True):
+        if included.isdisjoint(rels):
+            result.extend(part)
+        else:
+            again.update(rels - included)
+    for unit, _ in _units([c for c in others if c.rel in again]):
+        result.extend(_safely(*unit[:3], (*unit[3], ctx)))
     return result
 
 
@@ -150,10 +162,11 @@ class _Runner:
     def run(
         self,
         units: list[tuple[str, str, str, tuple]],  # type: ignore[type-arg]
-        into: LoadResult,
         meanwhile: Callable[[], None] | None = None,
-    ) -> None:
+    ) -> list[LoadResult]:
+        """Each unit's result, in order."""
         jobs = [(label, module, func, (*args, self.ctx)) for label, module, func, args in units]
+        out: list[LoadResult] = []
         parallel = self.jobs > 1 and len(jobs) >= PARALLEL_MIN_UNITS
         if parallel:
             results: Iterable[LoadResult] = self._parallel(jobs)  # submitted: workers start
@@ -162,12 +175,13 @@ class _Runner:
         else:
             results = (_safely(*job) for job in jobs)
         for loaded in results:
-            into.extend(loaded)
+            out.append(loaded)
             self.done += 1
             if self.progress is not None:
                 self.progress(self.done, self.total)
         if not parallel and meanwhile is not None:
             meanwhile()
+        return out
 
     def _parallel(self, jobs: list[tuple]) -> Iterator[LoadResult]:  # type: ignore[type-arg]
         import multiprocessing
@@ -191,15 +205,19 @@ def _safely_packed(job: tuple) -> LoadResult:  # type: ignore[type-arg]
     return _safely(*job)
 
 
-def _units(candidates: list[Candidate]) -> Iterator[tuple[str, str, str, tuple]]:  # type: ignore[type-arg]
-    """Loading units: a file for templates, a directory for Terraform, an app for Azure."""
+_Unit = tuple[str, str, str, tuple]  # type: ignore[type-arg]
+
+
+def _units(candidates: list[Candidate]) -> Iterator[tuple[_Unit, frozenset[str]]]:
+    """Loading units (a file for templates, a directory for Terraform, an app for Azure), each
+    with the files it reads."""
     tf_dirs: dict[Path, list[Candidate]] = defaultdict(list)
     azure_apps: dict[Path, list[Candidate]] = defaultdict(list)
     for cand in candidates:
         if cand.kind == discovery.SERVERLESS:
-            yield cand.rel, "serverless", "load_file", (cand,)
+            yield (cand.rel, "serverless", "load_file", (cand,)), frozenset({cand.rel})
         elif cand.kind == discovery.CLOUDFORMATION:
-            yield cand.rel, "cloudformation", "load_file", (cand,)
+            yield (cand.rel, "cloudformation", "load_file", (cand,)), frozenset({cand.rel})
         elif cand.kind in (discovery.TERRAFORM, discovery.TFVARS):
             tf_dirs[cand.path.parent].append(cand)
         elif cand.kind == discovery.AZURE_FUNCTION:
@@ -208,9 +226,13 @@ def _units(candidates: list[Candidate]) -> Iterator[tuple[str, str, str, tuple]]
             azure_apps[cand.path.parent].append(cand)
     for directory, files in sorted(tf_dirs.items()):
         if any(f.kind == discovery.TERRAFORM for f in files):
-            yield files[0].rel, "terraform", "load_module", (directory, files)
+            unit = (files[0].rel, "terraform", "load_module", (directory, files))
+            yield unit, frozenset(f.rel for f in files)
     for app_root, files in sorted(azure_apps.items()):
-        yield files[0].rel, "azure", "load_app", (app_root, files)
+        yield (
+            (files[0].rel, "azure", "load_app", (app_root, files)),
+            frozenset(f.rel for f in files),
+        )
 
 
 def _azure_root(function_dir: Path) -> Path:
