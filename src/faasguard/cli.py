@@ -343,12 +343,11 @@ def _severity(text: str):  # type: ignore[no-untyped-def]
 
 
 def _inventory(args: argparse.Namespace) -> int:
-    import json
-
     from faasguard.inventory._dump import inventory_dict
+    from faasguard.report.json_format import dumps
 
     inventory = _load(args, _config(args), progress=False)
-    _write(json.dumps(inventory_dict(inventory), indent=2, ensure_ascii=False) + "\n", args.output)
+    _write(dumps(inventory_dict(inventory), pretty=True) + "\n", args.output)
     return EXIT_CLEAN
 
 

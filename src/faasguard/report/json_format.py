@@ -132,4 +132,17 @@ PRETTY_MAX = 500  # larger reports are written compactly: json's C encoder is ~4
 
 
 def dumps(data: Any, *, pretty: bool) -> str:
+    """JSON text of a report (JSON, SARIF, inventory): with orjson, several times faster than
+    json on large reports (13 MB for 7,000 findings); json when orjson is missing or refuses a
+    value (same data either way; only the whitespace differs)."""
+    try:
+        import orjson
+    except ImportError:
+        orjson = None
+    if orjson is not None:
+        option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if pretty else 0)
+        try:
+            return orjson.dumps(data, option=option).decode("utf-8")
+        except TypeError:
+            pass
     return json.dumps(data, indent=2 if pretty else None, ensure_ascii=False)
