@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lark import Token, Tree
-
 from faasguard.model import Location
 
 MAX_DEPTH = 150  # parse-tree levels; HCL nesting this deep is never hand-written
@@ -272,6 +270,8 @@ def parse_template(text: str, src: Source, line: int = 1) -> Template:
 def _lark_parse(text: str) -> Any:
     from lark.exceptions import LarkError, UnexpectedInput
 
+    _import_lark_types()  # every Lark node the module handles comes from here
+
     try:
         return _parser().parse(text)
     except UnexpectedInput as exc:
@@ -345,10 +345,26 @@ def _edge_token(node: Any, side: int) -> Any:
     return None
 
 
+# Lark's node types, imported with the fallback parser: the fast parser reads nearly every
+# file, and importing Lark costs ~40 ms of every scan with Terraform in it.
+Token: Any = None
+Tree: Any = None
+
+
+def _import_lark_types() -> None:
+    global Token, Tree
+    if Token is None:
+        from lark import Token as LarkToken
+        from lark import Tree as LarkTree
+
+        Token, Tree = LarkToken, LarkTree
+
+
 class _Converter:
     """Lark parse tree -> our syntax tree."""
 
     def __init__(self, src: Source, shift: int = 0) -> None:
+        _import_lark_types()
         self.src = src
         self.shift = shift  # column shift for parse_expression's "x = (" prefix
 
