@@ -102,12 +102,8 @@ def _is_prose(text: str) -> bool:
     """Latin text with diacritics and at most one apostrophe, between two letters ("Zoë
     O'Brien", "12 Rue de l'Église"): one unbalanced quote inside a word cannot close a SQL
     string and open a condition."""
-    quote = text.find("'")
-    if quote != -1:
-        if text.find("'", quote + 1) != -1 or not 0 < quote < len(text) - 1:
-            return False
-        if not (text[quote - 1].isalpha() and text[quote + 1].isalpha()):
-            return False
+    if "'" in text and _screen.bad_quote(text):
+        return False
     return _PROSE.fullmatch(text) is not None
 
 

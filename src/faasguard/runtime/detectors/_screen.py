@@ -16,10 +16,10 @@ SEP = "\x00"  # never quiet itself: a string holding it makes the whole batch fa
 def _outside_source() -> str:
     from . import _prose_letters
 
-    return f"[^A-Za-z0-9 _,.@+\\-{SEP}{_prose_letters()}]"
+    return f"[^A-Za-z0-9 _,.@+'\\-{SEP}{_prose_letters()}]"
 
 
-# a character no quiet string holds; apostrophes too, whose rules need the string itself
+# a character no quiet string holds (quiet prose: Latin letters, one apostrophe inside a word)
 _OUTSIDE = lazy(_outside_source)
 _NEEDLES = ("select", "by ", "true", "false", "--", "..", ".ini", "0x", "convert.")
 
@@ -42,7 +42,7 @@ def loud(strings: list[str], loud_words: frozenset[str]) -> list[int] | None:
     if len(rest) != len(strings) + 1:
         search = _OUTSIDE.search
         for index, left in enumerate(rest.split(b"\0")[1:-1]):
-            if left and search(strings[index]) is not None:  # not only Latin letters
+            if left and (search(strings[index]) or (b"'" in left and bad_quote(strings[index]))):
                 flagged.add(index)
     for needle in _NEEDLES:
         start = low.find(needle)
@@ -55,6 +55,15 @@ def loud(strings: list[str], loud_words: frozenset[str]) -> list[int] | None:
             if stripped in loud_words or stripped.partition(" ")[0] in loud_words:
                 flagged.add(index)
     return sorted(flagged)
+
+
+def bad_quote(text: str) -> bool:
+    """More than one apostrophe, or one not between two letters: it could close a SQL string
+    and open a condition ("admin'", "x' or 1"); "O'Brien" and "l'Église" cannot."""
+    quote = text.find("'")
+    if text.find("'", quote + 1) != -1 or not 0 < quote < len(text) - 1:
+        return True
+    return not (text[quote - 1].isalpha() and text[quote + 1].isalpha())
 
 
 def _flag(low: str, pos: int, flagged: set[int]) -> int:
