@@ -553,5 +553,16 @@ def test_verdict_cache_is_bounded_keyed_and_keeps_no_text(monkeypatch: pytest.Mo
     for n in range(50):
         scan_value({"q": f"Earl Grey tea (loose leaf, {n} g)"})
     assert len(detectors._VERDICTS) == 8
-    assert all(isinstance(key[0], bytes) and len(key[0]) == 16 for key in detectors._VERDICTS)
+    assert not any(isinstance(part, str) for key in detectors._VERDICTS for part in key)
     assert scan_value({"q": attack}) == first  # evicted, scanned again, same answer
+
+
+def test_verdict_keys_use_a_secret_keyed_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    from faasguard.runtime import detectors
+
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    assert detectors._digest_function() is hash  # SipHash, random key per process
+    monkeypatch.setenv("PYTHONHASHSEED", "0")  # a known key: use a keyed digest instead
+    digest = detectors._digest_function()
+    one, other = digest("Earl Grey (loose)"), detectors._digest_function()("Earl Grey (loose)")
+    assert isinstance(one, bytes) and len(one) == 16 and one != other  # random key each time

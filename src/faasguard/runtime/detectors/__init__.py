@@ -94,8 +94,7 @@ def _prose_source() -> str:
 
 
 _PROSE = lazy(_prose_source)
-# single words that make a string loud: command names (as a first word), DOM handler names
-_LOUD_WORDS = _LOUD_FIRST_WORDS | frozenset("on" + name for name in _xss.EVENTS)
+_HANDLER_NAMES = frozenset("on" + name for name in _xss.EVENTS)  # a string that is only one
 
 
 def _is_prose(text: str) -> bool:
@@ -173,18 +172,22 @@ def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list
 
 
 # Verdicts on recent non-quiet strings, kept across invocations of a warm instance: a route's
-# User-Agent, paths and catalogue names repeat from one request to the next. Keyed by a keyed
-# BLAKE2b digest (random per-process key: no request text is kept, and no one can make two
-# strings collide); bounded, oldest out first.
-_VERDICTS: dict[tuple[bytes, frozenset[str] | None, int], list[Detection]] = {}
+# User-Agent, paths and catalogue names repeat from one request to the next. Bounded, oldest
+# out first, and no request text is kept: keyed by the string's length and Python's string
+# hash, a keyed SipHash whose key is random per process (no one can make two strings collide
+# without it), or a keyed BLAKE2b digest when PYTHONHASHSEED pins that key.
+_VERDICTS: dict[tuple[object, int, frozenset[str] | None, int], list[Detection]] = {}
 _VERDICTS_MAX = 2048
 _VERDICT_TEXT_MAX = 1024
-_DIGEST: list[Callable[[str], bytes]] = []
+_DIGEST: list[Callable[[str], object]] = []
 
 
-def _digest_function() -> Callable[[str], bytes]:
-    import hashlib
+def _digest_function() -> Callable[[str], object]:
     import os
+
+    if os.environ.get("PYTHONHASHSEED", "random") == "random":
+        return hash
+    import hashlib
 
     key = os.urandom(16)
 
@@ -195,15 +198,17 @@ def _digest_function() -> Callable[[str], bytes]:
     return digest
 
 
-def _verdict(text: str, categories: frozenset[str] | None, json_depth: int) -> list[Detection]:
-    """_scan of a string the batch screen flagged, through the verdict cache."""
-    if _is_quiet(text):
+def _verdict(
+    text: str, categories: frozenset[str] | None, json_depth: int, screened: bool = False
+) -> list[Detection]:
+    """_scan of a string, through the verdict cache; `screened`: known not to be quiet."""
+    if not screened and _is_quiet(text):
         return []
     if len(text) > _VERDICT_TEXT_MAX:
         return _scan_loud(text[:MAX_TEXT], categories, json_depth)
     if not _DIGEST:
         _DIGEST.append(_digest_function())
-    key = (_DIGEST[0](text), categories, json_depth)
+    key = (_DIGEST[0](text), len(text), categories, json_depth)
     found = _VERDICTS.get(key)
     if found is None:
         found = _scan_loud(text, categories, json_depth)
@@ -281,7 +286,7 @@ def _walk(
     """
     gathered = _Gathered(max_strings, categories is None or "nosqli" in categories)
     _gather(value, path, gathered)
-    indices = _screen.loud(gathered.strings, _LOUD_WORDS)
+    indices = _screen.loud(gathered.strings, _LOUD_FIRST_WORDS, _HANDLER_NAMES)
     return _detections(gathered, indices, categories, json_depth)
 
 
@@ -294,6 +299,7 @@ def _detections(
     """Detections in the gathered strings the screen flagged (all of them if it could not
     screen), with the operator keys, in document order."""
     strings, wheres = gathered.strings, gathered.wheres
+    screened = indices is not None  # then every index names a string that is not quiet
     if indices is None:
         indices = range(len(strings))
     out: list[tuple[str, Detection]] = []
@@ -307,7 +313,7 @@ def _detections(
         text = strings[index]
         found = memo.get(text)
         if found is None:
-            found = memo[text] = _verdict(text, categories, json_depth)
+            found = memo[text] = _verdict(text, categories, json_depth, screened)
         if found:
             rendered = _render(wheres[index])
             out.extend((rendered, d) for d in found)

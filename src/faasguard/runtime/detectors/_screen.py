@@ -24,35 +24,39 @@ _OUTSIDE = lazy(_outside_source)
 _NEEDLES = ("select", "by ", "true", "false", "--", "..", ".ini", "0x", "convert.")
 
 
-_QUIET_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789 _,.@+-"  # in lowercased text
+_QUIET_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _,.@+-"
 
 
-def loud(strings: list[str], loud_words: frozenset[str]) -> list[int] | None:
-    """Indices (ascending) of the strings that may not be quiet; None if the batch cannot be
-    screened (a string holds the separator)."""
+def loud(
+    strings: list[str], first_words: frozenset[str], whole_words: frozenset[str]
+) -> list[int] | None:
+    """Indices (ascending) of exactly the strings that are not quiet: with characters outside
+    quiet prose, a loud needle, a first word in `first_words` or, stripped, a word of
+    `whole_words`. None if the batch cannot be screened (a string holds the separator)."""
     if not strings:
         return []
     joined = SEP + SEP.join(strings) + SEP
     if joined.count(SEP) != len(strings) + 1:
         return None
-    low = joined.lower()  # per-character: same answer as lowering each string
     flagged: set[int] = set()
     # what is left of each string once its quiet ASCII characters are gone
-    rest = low.encode("utf-8", "surrogatepass").translate(None, _QUIET_BYTES)
+    rest = joined.encode("utf-8", "surrogatepass").translate(None, _QUIET_BYTES)
     if len(rest) != len(strings) + 1:
         search = _OUTSIDE.search
         for index, left in enumerate(rest.split(b"\0")[1:-1]):
             if left and (search(strings[index]) or (b"'" in left and bad_quote(strings[index]))):
                 flagged.add(index)
+    low = joined.lower()  # per-character: same answer as lowering each string
     for needle in _NEEDLES:
         start = low.find(needle)
         while start != -1:
             start = _flag(low, start, flagged)
             start = low.find(needle, start)
-    if not loud_words.isdisjoint(low.replace(" ", SEP).split(SEP)):
+    words = low.replace(" ", SEP).split(SEP)
+    if not (first_words.isdisjoint(words) and whole_words.isdisjoint(words)):
         for index, part in enumerate(low.split(SEP)[1:-1]):
             stripped = part.strip(" ")
-            if stripped in loud_words or stripped.partition(" ")[0] in loud_words:
+            if stripped in whole_words or stripped.partition(" ")[0] in first_words:
                 flagged.add(index)
     return sorted(flagged)
 
