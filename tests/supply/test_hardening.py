@@ -332,3 +332,15 @@ def test_dynamic_pyproject_beside_a_requirements_file_is_fine(tmp_path: Path) ->
     write(tmp_path, {"fn/pyproject.toml": DYNAMIC, "fn/requirements.txt": "six==1.16.0\n"})
     _, diagnostics = collect(tmp_path, [])
     assert diagnostics == []
+
+
+def test_the_integrity_check_runs_once_per_version_of_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    update_database([str(FIXTURES / "advisories")], path)
+    AdvisoryDB(path).close()  # checked: the stamp of this version of the file is recorded
+    stamp = path.with_name("db.sqlite.checked")
+    assert stamp.read_text(encoding="utf-8").count(":") == 4
+    AdvisoryDB(path).close()  # same file: not read whole again
+    _damage(path)  # any write moves the file's change time: the old stamp no longer matches
+    with pytest.raises(DatabaseError, match="damaged"):
+        AdvisoryDB(path)

@@ -326,6 +326,14 @@ def _connect(path: Path) -> sqlite3.Connection:
         raise DatabaseError(f"{path}: cannot open the advisory database: {exc}") from None
 
 
+def _file_stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
 def read_info(path: Path) -> DbInfo:
     """What the database holds; DatabaseError when it is missing or not one of ours."""
     conn = _connect(path)
@@ -396,7 +404,18 @@ class AdvisoryDB:
         self.close()
 
     def _check_integrity(self) -> None:
-        """A damaged file can answer a lookup with no rows: that must not read as "clean"."""
+        """A damaged file can answer a lookup with no rows: that must not read as "clean".
+
+        SQLite's quick_check reads the whole file (seconds for a full OSV export), so it runs
+        once per version of the file: a side file records the size, inode and change time
+        (ctime: any write to the file moves it, and it cannot be set back) it was checked at."""
+        stamp = _file_stamp(self.path)
+        checked = self.path.with_name(self.path.name + ".checked")
+        try:
+            if stamp and checked.read_text(encoding="utf-8") == stamp:
+                return
+        except OSError:
+            pass
         try:
             verdict = [row[0] for row in self._conn.execute("PRAGMA quick_check")]
         except sqlite3.DatabaseError as exc:
@@ -404,6 +423,11 @@ class AdvisoryDB:
         if verdict != ["ok"]:
             self._conn.close()
             raise DatabaseError(f"{self.path}: the advisory database is damaged ({verdict[0]})")
+        try:
+            if stamp:
+                checked.write_text(stamp, encoding="utf-8")
+        except OSError:
+            pass  # a read-only cache directory: check again next time
 
     def affecting(self, ecosystem: str, name: str) -> tuple[StoredAffected, ...]:
         """Every stored entry for the package ``name`` (already normalised) of ``ecosystem``.
