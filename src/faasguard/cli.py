@@ -150,6 +150,8 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command not in ("scan", "inventory"):
+        return _dispatch(args)
     # A scan builds a large, long-lived, almost cycle-free object graph: the cyclic garbage
     # collector walks it again and again as it grows (a fifth of a large scan's time) to free
     # next to nothing (peak memory is the same without it); reference counting frees the rest.

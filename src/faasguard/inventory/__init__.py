@@ -37,7 +37,7 @@ def build_inventory(
     dependency_files: list[Any] = []
 
     def read_dependency_files() -> None:
-        if found.also or found.outside:
+        if found.also or found.outside or root.is_file():
             from faasguard.supply import read_files
 
             dependency_files.append(read_files(root, excludes, walked=found))

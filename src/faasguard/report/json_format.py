@@ -134,7 +134,8 @@ PRETTY_MAX = 500  # larger reports are written compactly: json's C encoder is ~4
 def dumps(data: Any, *, pretty: bool) -> str:
     """JSON text of a report (JSON, SARIF, inventory): with orjson, several times faster than
     json on large reports (13 MB for 7,000 findings); json when orjson is missing or refuses a
-    value (same data either way; only the whitespace differs)."""
+    value. Same data either way, but for whitespace and non-finite floats (orjson writes null,
+    valid JSON; json writes NaN); no loader lets one through to a report."""
     try:
         import orjson
     except ImportError:

@@ -7,10 +7,11 @@ JSON are parsed and their values and keys checked.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import islice
 from types import ModuleType
 
 from .._redact import secret_window
@@ -157,9 +158,13 @@ def _json_payload(text: str) -> object | None:
         return None
 
 
-def scan(text: str, *, categories: frozenset[str] | None = None) -> list[Detection]:
+def scan(text: str, *, categories: Iterable[str] | None = None) -> list[Detection]:
     """Detections in text, strongest first; an empty list means clean."""
-    return _scan(text, categories, json_depth=0)
+    return _scan(text, _categories(categories), json_depth=0)
+
+
+def _categories(categories: Iterable[str] | None) -> frozenset[str] | None:
+    return None if categories is None else frozenset(categories)
 
 
 def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list[Detection]:
@@ -173,19 +178,22 @@ def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list
 
 # Verdicts on recent non-quiet strings, kept across invocations of a warm instance: a route's
 # User-Agent, paths and catalogue names repeat from one request to the next. Bounded, oldest
-# out first, and no request text is kept: keyed by the string's length and Python's string
-# hash, a keyed SipHash whose key is random per process (no one can make two strings collide
-# without it), or a keyed BLAKE2b digest when PYTHONHASHSEED pins that key.
+# out first. The key holds no request text: the string's length and Python's string hash, a
+# SipHash keyed at random per process (no one can make two strings collide without the key),
+# or a keyed BLAKE2b digest when PYTHONHASHSEED pins that key. A verdict with detections keeps
+# their excerpts (<= 40 characters each, registered secrets masked).
 _VERDICTS: dict[tuple[object, int, frozenset[str] | None, int], list[Detection]] = {}
 _VERDICTS_MAX = 2048
 _VERDICT_TEXT_MAX = 1024
+# decided at import: the seed is fixed at interpreter start, whatever the environment says later
+_HASH_KEY_IS_SECRET = bool(sys.flags.hash_randomization) and os.environ.get(
+    "PYTHONHASHSEED", "random"
+) in ("", "random")
 _DIGEST: list[Callable[[str], object]] = []
 
 
-def _digest_function() -> Callable[[str], object]:
-    import os
-
-    if os.environ.get("PYTHONHASHSEED", "random") == "random":
+def _digest_function(secret_hash: bool | None = None) -> Callable[[str], object]:
+    if _HASH_KEY_IS_SECRET if secret_hash is None else secret_hash:
         return hash
     import hashlib
 
@@ -196,6 +204,16 @@ def _digest_function() -> Callable[[str], object]:
         return hashlib.blake2b(data, digest_size=16, key=key).digest()
 
     return digest
+
+
+def _remember(key: tuple[object, int, frozenset[str] | None, int], found: list[Detection]) -> None:
+    if len(_VERDICTS) >= _VERDICTS_MAX:
+        # other threads may evict at the same time (thread-pool hosts); no contextlib import
+        try:  # noqa: SIM105
+            _VERDICTS.pop(next(iter(_VERDICTS)), None)
+        except (RuntimeError, StopIteration):
+            pass
+    _VERDICTS[key] = found
 
 
 def _verdict(
@@ -212,9 +230,7 @@ def _verdict(
     found = _VERDICTS.get(key)
     if found is None:
         found = _scan_loud(text, categories, json_depth)
-        if len(_VERDICTS) >= _VERDICTS_MAX:
-            del _VERDICTS[next(iter(_VERDICTS))]
-        _VERDICTS[key] = found
+        _remember(key, found)
     return found
 
 
@@ -243,10 +259,10 @@ def _strongest(detections: Iterable[Detection]) -> list[Detection]:
 
 
 def scan_value(
-    value: object, *, categories: frozenset[str] | None = None, max_strings: int = 1000
+    value: object, *, categories: Iterable[str] | None = None, max_strings: int = 1000
 ) -> list[tuple[str, Detection]]:
     """Detections in every string (and mapping key) of a JSON-like value, with field paths."""
-    return _walk(value, "", categories, max_strings, json_depth=0)
+    return _walk(value, "", _categories(categories), max_strings, json_depth=0)
 
 
 def _child(path: str, key: object) -> str:
@@ -357,23 +373,27 @@ def _gather(value: object, path: str, into: _Gathered) -> None:
 
 
 def _visit(item: object, where: object, depth: int, into: _Gathered) -> None:
-    strings = into.strings
-    room = into.max_strings - len(strings)
-    if depth >= 64 or room <= 0:
+    strings, limit = into.strings, into.max_strings
+    if depth >= 64 or len(strings) >= limit:
         return
     add_string, add_where = strings.append, into.wheres.append
     pairs: Iterable[tuple[object, object]]
     if type(item) is dict:
-        pairs = item.items() if len(item) <= room else islice(item.items(), room)
-        try:
-            plain_keys = "".join(item).isidentifier()
+        pairs = item.items()
+        try:  # every key an identifier: no key to check (typical JSON objects)
+            plain_keys = all(map(str.isidentifier, item))
         except TypeError:
             plain_keys = False
+        # the budget counts strings, not items: a container that could fill it stops on time
+        careful = 2 * len(item) > limit - len(strings)
     else:
         assert isinstance(item, (list, tuple))
-        pairs = enumerate(item if len(item) <= room else item[:room])
+        pairs = enumerate(item)
         plain_keys = True
+        careful = len(item) > limit - len(strings)
     for key, sub in pairs:
+        if careful and len(strings) >= limit:
+            return
         if not plain_keys:
             _visit_key(key, where, into)
         kind = type(sub)
@@ -400,7 +420,7 @@ def _visit_odd(sub: object, where: object, depth: int, into: _Gathered) -> None:
     """Subclasses of str / dict / list, and tuples (values built in Python, not parsed)."""
     if isinstance(sub, str):
         if sub:
-            into.strings.append(str(sub))
+            into.strings.append(str.__str__(sub))  # the text itself, whatever __str__ says
             into.wheres.append(where)
     elif isinstance(sub, (dict, list, tuple)):
         _visit(_plain(sub), where, depth + 1, into)

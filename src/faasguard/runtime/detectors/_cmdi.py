@@ -87,9 +87,14 @@ _SUSPICIOUS_ARG = lazy(
     r"https?://|^-[a-z]|\$\w",
     re.I,
 )
-# a bare number is the payload of a timing probe ("; sleep 5"), not of "; call 1 if needed"
-_NUMBER_ARG = lazy(r"\d+\s{0,32}$")
-_TIMING = ("sleep", "timeout", "ping")
+# A trailing number (a delay, a port, a count: "; sleep 0.5", "nc 4444", "curl evil 80") makes a
+# command line suspicious, unless the command is also an everyday word ("; call 1 if needed").
+_NUMBER_ARG = lazy(r"\b\d+\s{0,32}$")
+_LAST_WORD = lazy(r"([a-z][\w.-]*)[^a-z]*$")
+_EVERYDAY_WORDS = frozenset({
+    "call", "set", "start", "type", "more", "less", "head", "tail", "find", "last", "who", "w",
+    "host", "dig", "touch", "export", "echo", "net",
+})  # fmt: skip
 _WIN_ENV = lazy(r"%(?:systemroot|windir|comspec|programfiles|userprofile|temp)%", re.I)
 
 
@@ -153,7 +158,7 @@ def detect(text: str, low: str) -> list[Hit]:
             hits.append(Hit(rule, conf, found.start(), found.end()))
     if not hits:
         m = _BARE.match(text)
-        if m and _suspicious(m.group("arg"), m.group()):
+        if m and _suspicious(m.group("arg"), text[: m.start("arg")]):
             hits.append(Hit("cmdi.command-line", 0.7, m.start(), m.end()))
     return hits
 
@@ -167,20 +172,28 @@ def _plausible(m: re.Match[str]) -> bool:
     if sep in ";|" and not m.string[: m.start()].strip(" \t'\""):
         return True  # a value that opens with a separator and a command is no prose
     if sep in "\r\n":
-        return "/" in m.group() or _suspicious(m.group("arg"), m.group())
+        return "/" in m.group() or _suspicious(m.group("arg"), _before_arg(m))
     tail = m.string[word_end : word_end + 1]
     if tail in ("", "\n", ";", "|", "&", "`", "'", '"', ")"):
         return True
-    return _suspicious(m.group("arg"), m.group())
+    return _suspicious(m.group("arg"), _before_arg(m))
 
 
-def _suspicious(arg: str | None, command_line: str) -> bool:
+def _before_arg(m: re.Match[str]) -> str:
+    return m.string[m.start() : m.start("arg") if m.group("arg") is not None else m.end()]
+
+
+def _suspicious(arg: str | None, command: str) -> bool:
+    """`command`: the text before the argument, ending with the command word."""
     if arg is None:
         return False
     arg = arg.strip()
     if _SUSPICIOUS_ARG.search(arg) is not None:
         return True
-    return _NUMBER_ARG.match(arg) is not None and has_any(command_line.lower(), _TIMING)
+    if _NUMBER_ARG.search(arg) is None:
+        return False
+    word = _LAST_WORD.search(command.lower())
+    return word is not None and word.group(1) not in _EVERYDAY_WORDS
 
 
 _SHELL_CHARS = frozenset(";|&\n\r`$<>{(%\\!")

@@ -49,9 +49,13 @@ def loud(
     low = joined.lower()  # per-character: same answer as lowering each string
     for needle in _NEEDLES:
         start = low.find(needle)
+        index, counted = -1, 0  # the string holding `start`, from separators counted so far
         while start != -1:
-            start = _flag(low, start, flagged)
-            start = low.find(needle, start)
+            index += low.count(SEP, counted, start + 1)
+            counted = start + 1
+            flagged.add(index)
+            end = low.find(SEP, start)  # the next string: one hit per string is enough
+            start = low.find(needle, end) if end != -1 else -1
     words = low.replace(" ", SEP).split(SEP)
     if not (first_words.isdisjoint(words) and whole_words.isdisjoint(words)):
         for index, part in enumerate(low.split(SEP)[1:-1]):
@@ -68,10 +72,3 @@ def bad_quote(text: str) -> bool:
     if text.find("'", quote + 1) != -1 or not 0 < quote < len(text) - 1:
         return True
     return not (text[quote - 1].isalpha() and text[quote + 1].isalpha())
-
-
-def _flag(low: str, pos: int, flagged: set[int]) -> int:
-    """Flag the string holding position `pos`; the position where the next string starts."""
-    flagged.add(low.count(SEP, 0, pos + 1) - 1)
-    end = low.find(SEP, pos)
-    return end if end != -1 else len(low)
