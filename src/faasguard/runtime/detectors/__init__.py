@@ -44,7 +44,7 @@ _DETECTORS: tuple[tuple[str, ModuleType], ...] = (
 # attacks the detectors look for: they skip all work (the common case for real traffic).
 # Compiled at import (not lazily): every scanned string goes through it first.
 _QUIET_MATCH = re.compile(r"[A-Za-z0-9 _,.@+-]*").fullmatch
-_LOUD_NEEDLES = ("select", "by ", "true", "false", "--", "..", ".ini", "0x", "convert.")
+_LOUD_NEEDLES = _screen.NEEDLES
 _LOUD_FIRST_WORD_LIST = """ping sleep nslookup curl wget whoami uname drop exec shutdown
     declare insert delete update ifconfig ipconfig netstat systeminfo hostname tasklist net
     netsh ls nc ps perl python php reg sc wmic cat which"""
@@ -207,12 +207,11 @@ def _digest_function(secret_hash: bool | None = None) -> Callable[[str], object]
 
 
 def _remember(key: tuple[object, int, frozenset[str] | None, int], found: list[Detection]) -> None:
-    if len(_VERDICTS) >= _VERDICTS_MAX:
-        # other threads may evict at the same time (thread-pool hosts); no contextlib import
-        try:  # noqa: SIM105
+    while len(_VERDICTS) >= _VERDICTS_MAX:
+        try:  # other threads may evict at the same time (thread-pool hosts)
             _VERDICTS.pop(next(iter(_VERDICTS)), None)
         except (RuntimeError, StopIteration):
-            pass
+            break  # the dict changed under us: the next insertion evicts again
     _VERDICTS[key] = found
 
 
