@@ -155,9 +155,9 @@ _EDGE_TEXT = st.lists(_EDGE_PIECES, max_size=8).map("".join)
 @given(texts=st.lists(_EDGE_TEXT | st.text(max_size=12), max_size=12))
 @settings(max_examples=400, deadline=None)
 def test_batch_screen_flags_exactly_the_strings_the_per_string_rules_call_loud(texts) -> None:
-    from faasguard.runtime.detectors import _HANDLER_NAMES, _LOUD_FIRST_WORDS, _is_quiet, _screen
+    from faasguard.runtime.detectors import _is_quiet, _screen
 
-    flagged = _screen.loud(texts, _LOUD_FIRST_WORDS, _HANDLER_NAMES)
+    flagged = _screen.loud(texts)
     if flagged is None:  # a string holds the separator: every string is checked one by one
         assert any("\x00" in t for t in texts)
         return

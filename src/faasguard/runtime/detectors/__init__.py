@@ -45,10 +45,8 @@ _DETECTORS: tuple[tuple[str, ModuleType], ...] = (
 # Compiled at import (not lazily): every scanned string goes through it first.
 _QUIET_MATCH = re.compile(r"[A-Za-z0-9 _,.@+-]*").fullmatch
 _LOUD_NEEDLES = _screen.NEEDLES
-_LOUD_FIRST_WORD_LIST = """ping sleep nslookup curl wget whoami uname drop exec shutdown
-    declare insert delete update ifconfig ipconfig netstat systeminfo hostname tasklist net
-    netsh ls nc ps perl python php reg sc wmic cat which"""
-_LOUD_FIRST_WORDS = frozenset(_LOUD_FIRST_WORD_LIST.split())
+_LOUD_FIRST_WORDS = _screen.FIRST_WORDS
+_HANDLER_NAMES = _screen.HANDLER_NAMES
 _CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
@@ -72,53 +70,18 @@ def _excerpt(text: str, hit: Hit) -> str:
     return window[:EXCERPT_LEN]
 
 
-_LETTERS: list[str] = []
-
-
-def _prose_letters() -> str:
-    """Latin-1 and Latin Extended-A/B letters NFKC leaves alone (U+017F long s becomes "s")."""
-    if not _LETTERS:
-        import unicodedata
-
-        _LETTERS.append(
-            "".join(
-                c
-                for c in map(chr, range(0xC0, 0x250))
-                if c.isalpha() and unicodedata.normalize("NFKC", c) == c
-            )
-        )
-    return _LETTERS[0]
-
-
-def _prose_source() -> str:
-    return f"[A-Za-z0-9 _,.@+'{_prose_letters()}-]*"
-
-
-_PROSE = lazy(_prose_source)
-_HANDLER_NAMES = frozenset("on" + name for name in _xss.EVENTS)  # a string that is only one
-
-
-def _is_prose(text: str) -> bool:
-    """Latin text with diacritics and at most one apostrophe, between two letters ("Zoë
-    O'Brien", "12 Rue de l'Église"): one unbalanced quote inside a word cannot close a SQL
-    string and open a condition."""
-    if "'" in text and _screen.bad_quote(text):
-        return False
-    return _PROSE.fullmatch(text) is not None
-
-
 def _is_quiet(text: str) -> bool:
     if text.isalnum() and text.isascii():  # one ASCII word: only these needles can occur
         low = text.lower()
         return (
             not ("select" in low or "true" in low or "false" in low or "0x" in low)
             and low not in _LOUD_FIRST_WORDS
-            and not _xss.is_handler_name(low)
+            and low not in _HANDLER_NAMES
         )
-    if _QUIET_MATCH(text) is None and not _is_prose(text):
+    if _QUIET_MATCH(text) is None and not _screen.is_prose(text):
         return False
     low = text.lower()
-    if _xss.is_handler_name(low.strip()):
+    if low.strip() in _HANDLER_NAMES:
         return False
     for needle in _LOUD_NEEDLES:
         if needle in low:
@@ -301,7 +264,7 @@ def _walk(
     """
     gathered = _Gathered(max_strings, categories is None or "nosqli" in categories)
     _gather(value, path, gathered)
-    indices = _screen.loud(gathered.strings, _LOUD_FIRST_WORDS, _HANDLER_NAMES)
+    indices = _screen.loud(gathered.strings)
     return _detections(gathered, indices, categories, json_depth)
 
 

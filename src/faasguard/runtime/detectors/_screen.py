@@ -8,32 +8,52 @@ to it).
 
 from __future__ import annotations
 
+from . import _xss
 from ._hit import lazy
 
 SEP = "\x00"  # never quiet itself: a string holding it makes the whole batch fall back
 
-
-def _outside_source() -> str:
-    from . import _prose_letters
-
-    return f"[^A-Za-z0-9 _,.@+'\\-{SEP}{_prose_letters()}]"
-
-
-# a character no quiet string holds (quiet prose: Latin letters, one apostrophe inside a word)
-_OUTSIDE = lazy(_outside_source)
 # substrings that make any string loud (SQL words and comments, traversal, hex, PHP filters)
 NEEDLES = ("select", "by ", "true", "false", "--", "..", ".ini", "0x", "convert.")
+# a string whose first word is one of these is loud (a command, a SQL statement)
+FIRST_WORDS = frozenset({
+    "ping", "sleep", "nslookup", "curl", "wget", "whoami", "uname", "drop", "exec", "shutdown",
+    "declare", "insert", "delete", "update", "ifconfig", "ipconfig", "netstat", "systeminfo",
+    "hostname", "tasklist", "net", "netsh", "ls", "nc", "ps", "perl", "python", "php", "reg",
+    "sc", "wmic", "cat", "which",
+})  # fmt: skip
+# a string that is only a DOM event handler name is a filter probe
+HANDLER_NAMES = frozenset("on" + name for name in _xss.EVENTS)
 
 
+def _outside_source() -> str:
+    import unicodedata
+
+    # Latin-1 and Latin Extended-A/B letters NFKC leaves alone (U+017F long s becomes "s")
+    letters = "".join(
+        c
+        for c in map(chr, range(0xC0, 0x250))
+        if c.isalpha() and unicodedata.normalize("NFKC", c) == c
+    )
+    return f"[^A-Za-z0-9 _,.@+'\\-{letters}]"
+
+
+# a character quiet prose does not hold (Latin letters, one apostrophe inside a word)
+_OUTSIDE = lazy(_outside_source)
 _QUIET_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _,.@+-"
 
 
-def loud(
-    strings: list[str], first_words: frozenset[str], whole_words: frozenset[str]
-) -> list[int] | None:
-    """Indices (ascending) of exactly the strings that are not quiet: with characters outside
-    quiet prose, a loud needle, a first word in `first_words` or, stripped, a word of
-    `whole_words`. None if the batch cannot be screened (a string holds the separator)."""
+def is_prose(text: str) -> bool:
+    """Latin text with diacritics and at most one apostrophe, between two letters ("Zoë
+    O'Brien", "12 Rue de l'Église"): one unbalanced quote inside a word cannot close a SQL
+    string and open a condition."""
+    return _OUTSIDE.search(text) is None and not ("'" in text and bad_quote(text))
+
+
+def loud(strings: list[str]) -> list[int] | None:
+    """Indices (ascending) of exactly the strings that are not quiet: characters outside quiet
+    prose, a loud needle, a loud first word, or nothing but a handler name. None if the batch
+    cannot be screened (a string holds the separator)."""
     if not strings:
         return []
     joined = SEP + SEP.join(strings) + SEP
@@ -43,9 +63,8 @@ def loud(
     # what is left of each string once its quiet ASCII characters are gone
     rest = joined.encode("utf-8", "surrogatepass").translate(None, _QUIET_BYTES)
     if len(rest) != len(strings) + 1:
-        search = _OUTSIDE.search
         for index, left in enumerate(rest.split(b"\0")[1:-1]):
-            if left and (search(strings[index]) or (b"'" in left and bad_quote(strings[index]))):
+            if left and not is_prose(strings[index]):
                 flagged.add(index)
     low = joined.lower()  # per-character: same answer as lowering each string
     for needle in NEEDLES:
@@ -58,10 +77,10 @@ def loud(
             end = low.find(SEP, start)  # the next string: one hit per string is enough
             start = low.find(needle, end) if end != -1 else -1
     words = low.replace(" ", SEP).split(SEP)
-    if not (first_words.isdisjoint(words) and whole_words.isdisjoint(words)):
+    if not (FIRST_WORDS.isdisjoint(words) and HANDLER_NAMES.isdisjoint(words)):
         for index, part in enumerate(low.split(SEP)[1:-1]):
             stripped = part.strip(" ")
-            if stripped in whole_words or stripped.partition(" ")[0] in first_words:
+            if stripped in HANDLER_NAMES or stripped.partition(" ")[0] in FIRST_WORDS:
                 flagged.add(index)
     return sorted(flagged)
 
