@@ -5,26 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from faasguard._memo import per_object
 from faasguard.model import Finding, Location
 from faasguard.report import Report
 
 SCHEMA_VERSION = 1
 
 
-_LOCS: dict[int, tuple[Location, dict[str, Any]]] = {}
-
-
+@per_object(limit=200_000)
 def _loc(location: Location) -> dict[str, Any]:
     """Location dicts are shared between findings (a chain repeats for every finding of a
-    function); the JSON encoder writes each occurrence, we build each once. Keyed by identity
-    (the same Location object recurs; hashing a Location costs more than building its dict),
-    holding the Location so that its id is not reused."""
-    found = _LOCS.get(id(location))
-    if found is None or found[0] is not location:
-        if len(_LOCS) > 200_000:
-            _LOCS.clear()
-        found = _LOCS[id(location)] = (location, location.to_dict())
-    return found[1]
+    function); the JSON encoder writes each occurrence, we build each once (by identity: the
+    same Location object recurs)."""
+    return location.to_dict()
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from faasguard._memo import per_object
 from faasguard.model import Policy, PolicyKind, Role, Statement
 from faasguard.rules import _iam_data
 
@@ -183,21 +184,10 @@ def privilege_of(role: Role | None) -> str:
     """``"admin"``, ``"write"``, ``"read"``, ``"none"`` or ``"unknown"`` (see module doc)."""
     if role is None:
         return NONE
-    known = _LEVELS.get(id(role))
-    if known is not None and known[0] is role:
-        return known[1]
-    level = _privilege(role)
-    if len(_LEVELS) >= _LEVELS_MAX:
-        _LEVELS.clear()
-    _LEVELS[id(role)] = (role, level)  # holding the role keeps its id from being reused
-    return level
+    return _privilege(role)
 
 
-# Several rules and the reach ranking ask for the same roles' privilege in one scan.
-_LEVELS: dict[int, tuple[Role, str]] = {}
-_LEVELS_MAX = 20_000
-
-
+@per_object(limit=20_000)  # several rules and the reach ranking ask for the same roles
 def _privilege(role: Role) -> str:
     if any(_denies_everything(s) for s in role.statements):
         return NONE
