@@ -50,17 +50,14 @@ def build_inventory(
     files += [SourceFile(rel, "included") for rel in sorted(result.included - loaded)]
     inventory = link(Inventory(root=str(ctx.root), files=tuple(files)), result)
     read = dependency_files[0] if dependency_files else ([], [])
-    return _with_manifests(inventory, root, excludes, found, read)
+    return _with_manifests(inventory, root, read)
 
 
 def _with_manifests(
-    inventory: Inventory,
-    root: Path,
-    excludes: Iterable[str],
-    found: discovery.DiscoveryResult,
-    read: tuple[list[Any], list[Any]],
+    inventory: Inventory, root: Path, read: tuple[list[Any], list[Any]]
 ) -> Inventory:
-    """Dependency manifests and lock files, tied to the functions that ship them."""
+    """Dependency manifests and lock files (as read while loading), tied to the functions that
+    ship them."""
     import posixpath
 
     from faasguard.supply import collect
@@ -75,9 +72,7 @@ def _with_manifests(
                 content = posixpath.normpath(posixpath.join(base, written))
             if isinstance(content, str) and "://" not in content:
                 layer_dirs[res.name] = "" if content == "." else content
-    manifests, diagnostics = collect(
-        root, inventory.functions, excludes, layer_dirs=layer_dirs, walked=found, read=read
-    )
+    manifests, diagnostics = collect(root, inventory.functions, layer_dirs=layer_dirs, read=read)
     # Dependency files are read files too: counted, and searched for inline suppressions.
     known = {f.path for f in inventory.files}
     files = list(inventory.files)

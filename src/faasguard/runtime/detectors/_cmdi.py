@@ -158,7 +158,7 @@ def detect(text: str, low: str) -> list[Hit]:
             hits.append(Hit(rule, conf, found.start(), found.end()))
     if not hits:
         m = _BARE.match(text)
-        if m and _suspicious(m.group("arg"), text[: m.start("arg")]):
+        if m and _suspicious(m.group("arg"), _before_arg(m)):
             hits.append(Hit("cmdi.command-line", 0.7, m.start(), m.end()))
     return hits
 
