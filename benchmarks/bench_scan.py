@@ -10,6 +10,8 @@ d. the same generator at 1/4 and 1/2 size, to show time grows linearly with file
 e. peak memory of each child (``ru_maxrss``);
 f. ``checkov -d DIR --framework cloudformation,terraform,serverless`` on the same trees when
    checkov is on PATH or given with ``--checkov``, with the checkov/faasguard ratio.
+   The two tools' runs alternate (faasguard, checkov, faasguard, ...), so both see the same
+   spells of a noisy machine.
 
     python benchmarks/bench_scan.py [--runs 3] [--tree DIR] [--json results.json]
 
@@ -129,17 +131,31 @@ def run_child(
 
 
 def measure(case: Case, cmd: Sequence[str], runs: int, output: Path | None = None) -> Case:
-    if output is not None:
-        output.unlink(missing_ok=True)
-    for _ in range(runs):
-        run, stderr = run_child(cmd)
-        if run.exit_code not in OK_CODES:
-            case.error = f"exit code {run.exit_code}: {stderr.strip()[-500:]}"
-            return case
-        case.runs.append(run)
-    if output is not None:
-        case.report = _report_numbers(output)
-    return case
+    return measure_alternating([(case, cmd, runs, output)])[0]
+
+
+def measure_alternating(
+    jobs: Sequence[tuple[Case, Sequence[str], int, Path | None]],
+) -> list[Case]:
+    """Run each (case, command, runs, output) in turn, one run of each per round, so that a
+    slow or fast spell of the machine falls on every tool alike: the ratio of two medians is
+    only fair when both were measured in the same spells."""
+    for _, _, _, output in jobs:
+        if output is not None:
+            output.unlink(missing_ok=True)
+    for round_ in range(max(runs for _, _, runs, _ in jobs)):
+        for case, cmd, runs, _ in jobs:
+            if round_ >= runs or case.error is not None:
+                continue
+            run, stderr = run_child(cmd)
+            if run.exit_code not in OK_CODES:
+                case.error = f"exit code {run.exit_code}: {stderr.strip()[-500:]}"
+            else:
+                case.runs.append(run)
+    for case, _, _, output in jobs:
+        if output is not None and case.error is None:
+            case.report = _report_numbers(output)
+    return [case for case, _, _, _ in jobs]
 
 
 def _report_numbers(output: Path) -> dict[str, object]:
@@ -242,18 +258,19 @@ def run_benchmark(args: argparse.Namespace) -> list[Case]:
                     out,
                 )
             )
+        checkov_out = work / "checkov.json"
         for tree in prepare_trees(args, work):
             files = count_files(tree.path)
             label = f"generated {tree.label}"
             case = Case(label, "faasguard", str(tree.path), files, tree.templates, tree.functions)
-            cases.append(measure(case, faasguard_cmd(base, tree.path, out), args.runs, out))
-            print(f"{label}: faasguard {cases[-1].median:.2f}s", file=sys.stderr)
+            jobs = [(case, faasguard_cmd(base, tree.path, out), args.runs, out)]
             if checkov:
                 ck = Case(label, "checkov", str(tree.path), files, tree.templates, tree.functions)
-                cases.append(
-                    measure(ck, checkov_cmd(checkov, tree.path, out), args.checkov_runs, out)
-                )
-                print(f"{label}: checkov {cases[-1].median:.2f}s", file=sys.stderr)
+                jobs.append((ck, checkov_cmd(checkov, tree.path, checkov_out), args.checkov_runs,
+                             checkov_out))  # fmt: skip
+            for measured in measure_alternating(jobs):
+                cases.append(measured)
+                print(f"{label}: {measured.tool} {measured.median:.2f}s", file=sys.stderr)
     if checkov:
         cases.insert(1, _checkov_startup(checkov, args.checkov_runs))
     _set_startup(cases)

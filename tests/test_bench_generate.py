@@ -193,3 +193,18 @@ def test_harness_reports_a_failing_scanner(tmp_path: Path) -> None:
     assert bench_scan.main(argv) == 2
     cases = json.loads(out.read_text(encoding="utf-8"))["cases"]
     assert all(c["error"].startswith("exit code 3") for c in cases)
+
+
+def test_runs_of_two_tools_alternate(tmp_path: Path) -> None:
+    """Each tool's runs interleave with the other's, so both meet the same machine spells."""
+    log = tmp_path / "order.log"
+    stamp = f"import sys; open({str(log)!r}, 'a').write(sys.argv[1] + chr(10))"
+    first = bench_scan.Case("tree", "a", str(tmp_path), 0)
+    second = bench_scan.Case("tree", "b", str(tmp_path), 0)
+    jobs = [
+        (first, [sys.executable, "-c", stamp, "a"], 3, None),
+        (second, [sys.executable, "-c", stamp, "b"], 2, None),
+    ]
+    measured = bench_scan.measure_alternating(jobs)
+    assert log.read_text().split() == ["a", "b", "a", "b", "a"]
+    assert [len(c.runs) for c in measured] == [3, 2] and all(c.ok for c in measured)

@@ -26,6 +26,23 @@ def test_version() -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == f"faasguard {__version__}"
 
 
+def test_console_entry_delivers_all_output_before_its_fast_exit(tmp_path: Path) -> None:
+    """The console entry skips interpreter teardown after a scan: everything written to a pipe
+    (far more than a pipe buffer) and the exit code must still arrive, as in-process main()."""
+    example = str(Path(__file__).parent.parent / "examples" / "sam-payments")
+    scan = _run("scan", example, "--format", "json", "--allow-unchecked")
+    in_process = main(["scan", example, "--format", "json", "--allow-unchecked",
+                       "-o", str(tmp_path / "r.json")])  # fmt: skip
+    assert scan.returncode == in_process == 1
+    piped, written = json.loads(scan.stdout), json.loads((tmp_path / "r.json").read_text())
+    assert [f["fingerprint"] for f in piped["findings"]] == [
+        f["fingerprint"] for f in written["findings"]
+    ]
+    dump = _run("inventory", str(Path(example).parent), "--format", "json")
+    assert dump.returncode == 0 and len(dump.stdout) > 65536
+    assert json.loads(dump.stdout)["functions"]
+
+
 def test_empty_directory_is_clean(tmp_path: Path) -> None:
     assert main(["scan", str(tmp_path), "--format", "json", "-o", str(tmp_path / "r.json")]) == 0
     data = json.loads((tmp_path / "r.json").read_text())

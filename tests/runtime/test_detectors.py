@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -550,7 +551,7 @@ def test_prose_fast_path_never_hides_quote_tricks(text: str, quiet: bool) -> Non
 def test_verdict_cache_is_bounded_keyed_and_keeps_no_text(monkeypatch: pytest.MonkeyPatch) -> None:
     from faasguard.runtime import detectors
 
-    monkeypatch.setattr(detectors, "_VERDICTS", {})
+    monkeypatch.setattr(detectors, "_VERDICTS", OrderedDict())
     monkeypatch.setattr(detectors, "_VERDICTS_MAX", 8)
     attack = "<img src=x onerror=alert(1)>"
     first = scan_value({"q": attack})
@@ -626,7 +627,7 @@ def test_verdict_cache_survives_concurrent_eviction(monkeypatch: pytest.MonkeyPa
 
     from faasguard.runtime import detectors
 
-    monkeypatch.setattr(detectors, "_VERDICTS", {})
+    monkeypatch.setattr(detectors, "_VERDICTS", OrderedDict())
     monkeypatch.setattr(detectors, "_VERDICTS_MAX", 4)
     errors: list[BaseException] = []
 

@@ -163,3 +163,41 @@ def test_batch_screen_flags_exactly_the_strings_the_per_string_rules_call_loud(t
         return
     for index, text in enumerate(texts):
         assert (index in flagged) is not _is_quiet(text), text
+
+
+_ATTACKS = st.sampled_from(
+    ["' OR 1=1 --", "<script>alert(1)</script>", "; cat /etc/passwd", "../../etc/passwd",
+     "{{7*7}}", "http://169.254.169.254/latest/meta-data/", "Earl Grey (loose, 250 g)",
+     "application/json", "Mozilla/5.0 (X11; Linux x86_64)", '{"$ne": 1}', "a\r\nSet-Cookie: x=1"]
+)  # fmt: skip
+_LEAF = (
+    _EDGE_TEXT | _ATTACKS | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False)
+)
+_KEY = _EDGE_TEXT | st.sampled_from(["$where", "$ne", "$x", "0x2e0x2e", "user-agent", "items"])
+_VALUES = st.recursive(
+    _LEAF, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_KEY, inner, max_size=5),
+    max_leaves=25,
+)  # fmt: skip
+
+
+_CATEGORY_SETS = st.sampled_from([None, frozenset({"sqli"}), frozenset({"xss", "nosqli"})])
+
+
+@given(value=_VALUES, budget=st.sampled_from([1000, 3]), categories=_CATEGORY_SETS)
+@settings(max_examples=500, deadline=None)
+def test_known_clean_shortcut_gives_the_full_walks_answer(value, budget, categories) -> None:
+    """scan_value first tries to prove a value clean from cached verdicts, without field paths;
+    its answer, on a cold cache and on a warm one, is always that of the full walk."""
+    from faasguard.runtime import detectors
+
+    def full_walk() -> list:
+        gathered = detectors._Gathered(budget, categories is None or "nosqli" in categories)
+        detectors._gather(value, "", gathered)
+        indices = detectors._screen.loud(gathered.strings)
+        return detectors._detections(gathered, indices, categories, 0)
+
+    expected = full_walk()
+    detectors._VERDICTS.clear()
+    assert detectors.scan_value(value, categories=categories, max_strings=budget) == expected
+    assert detectors.scan_value(value, categories=categories, max_strings=budget) == expected
+    assert full_walk() == expected  # and the verdicts it cached change nothing

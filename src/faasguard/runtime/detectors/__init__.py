@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from types import ModuleType
 
 from .._redact import secret_window
@@ -139,20 +141,24 @@ def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list
     return _scan_loud(text, categories, json_depth)
 
 
-# Verdicts on recent non-quiet strings, kept across invocations of a warm instance: a route's
-# User-Agent, paths and catalogue names repeat from one request to the next. Bounded, oldest
-# out first. The key holds no request text: the string's length and Python's string hash, a
-# SipHash keyed at random per process (no one can make two strings collide without the key),
-# or a keyed BLAKE2b digest when PYTHONHASHSEED pins that key. A verdict with detections keeps
-# their excerpts (<= 40 characters each, registered secrets masked).
-_VERDICTS: dict[tuple[object, int, frozenset[str] | None, int], list[Detection]] = {}
-_VERDICTS_MAX = 2048
+# Verdicts on recent strings, kept across invocations of a warm instance: a route's header
+# values, keys, paths and catalogue names repeat from one request to the next. Bounded, oldest
+# out first. The key holds no request text: Python's string hash, a SipHash keyed at random per
+# process (no one can make two strings collide without the key), or a keyed BLAKE2b digest when
+# PYTHONHASHSEED pins that key, paired with a number standing for the scan's categories and
+# JSON depth. A verdict with detections keeps their excerpts (<= 40 characters each,
+# registered secrets masked); a clean one is the shared empty _CLEAN.
+# an OrderedDict: a plain dict emptied from the front scans its dead slots on every eviction
+_VERDICTS: OrderedDict[tuple[object, int], Sequence[Detection]] = OrderedDict()
+_VERDICTS_MAX = 4096
 _VERDICT_TEXT_MAX = 1024
+_CLEAN: Sequence[Detection] = ()
 # decided at import: the seed is fixed at interpreter start, whatever the environment says later
 _HASH_KEY_IS_SECRET = bool(sys.flags.hash_randomization) and os.environ.get(
     "PYTHONHASHSEED", "random"
 ) in ("", "random")
 _DIGEST: list[Callable[[str], object]] = []
+_CONFIGS: dict[tuple[frozenset[str] | None, int], int] = {}
 
 
 def _digest_function(secret_hash: bool | None = None) -> Callable[[str], object]:
@@ -169,29 +175,39 @@ def _digest_function(secret_hash: bool | None = None) -> Callable[[str], object]
     return digest
 
 
-def _remember(key: tuple[object, int, frozenset[str] | None, int], found: list[Detection]) -> None:
+def _keys(
+    strings: list[str], categories: frozenset[str] | None, json_depth: int
+) -> list[tuple[object, int]]:
+    """The verdict-cache key of each string for a scan with these settings."""
+    if not _DIGEST:
+        _DIGEST.append(_digest_function())
+    config = _CONFIGS.get((categories, json_depth))
+    if config is None:
+        config = _CONFIGS.setdefault((categories, json_depth), len(_CONFIGS))
+    return list(zip(map(_DIGEST[0], strings), repeat(config)))
+
+
+def _remember(key: tuple[object, int], found: Sequence[Detection]) -> None:
     while len(_VERDICTS) >= _VERDICTS_MAX:
         try:  # other threads may evict at the same time (thread-pool hosts)
-            _VERDICTS.pop(next(iter(_VERDICTS)), None)
-        except (RuntimeError, StopIteration):
-            break  # the dict changed under us: the next insertion evicts again
+            _VERDICTS.popitem(last=False)
+        except KeyError:
+            break
     _VERDICTS[key] = found
 
 
 def _verdict(
     text: str, categories: frozenset[str] | None, json_depth: int, screened: bool = False
-) -> list[Detection]:
+) -> Sequence[Detection]:
     """_scan of a string, through the verdict cache; `screened`: known not to be quiet."""
     if not screened and _is_quiet(text):
         return []
     if len(text) > _VERDICT_TEXT_MAX:
         return _scan_loud(text[:MAX_TEXT], categories, json_depth)
-    if not _DIGEST:
-        _DIGEST.append(_digest_function())
-    key = (_DIGEST[0](text), len(text), categories, json_depth)
+    key = _keys([text], categories, json_depth)[0]
     found = _VERDICTS.get(key)
     if found is None:
-        found = _scan_loud(text, categories, json_depth)
+        found = _scan_loud(text, categories, json_depth) or _CLEAN
         _remember(key, found)
     return found
 
@@ -262,10 +278,78 @@ def _walk(
     path); one batch pre-screen then names the few that need the detectors. Repeated strings
     are scanned once.
     """
+    if _known_clean(value, categories, max_strings, json_depth):
+        return []
     gathered = _Gathered(max_strings, categories is None or "nosqli" in categories)
     _gather(value, path, gathered)
     indices = _screen.loud(gathered.strings)
     return _detections(gathered, indices, categories, json_depth)
+
+
+def _known_clean(
+    value: object, categories: frozenset[str] | None, max_strings: int, json_depth: int
+) -> bool:
+    """True when the walk would find nothing, decided without field paths: every string it
+    checks has a clean verdict, from the cache or from screening and scanning the new ones
+    (whose verdicts the cache then keeps). False sends the value down the full walk: something
+    was detected, or the value holds what only the full walk handles (operator keys, subclasses,
+    more strings than the budget, nesting past the depth limit)."""
+    strings: list[str] = []
+    if not _strings_of(value, 0, strings) or len(strings) > max_strings:
+        return False
+    keys = _keys(strings, categories, json_depth)
+    verdicts = list(map(_VERDICTS.get, keys))
+    if None not in verdicts:
+        return not any(verdicts)
+    if any(verdicts):
+        return False
+    unknown = [i for i, found in enumerate(verdicts) if found is None]
+    flagged = _screen.loud([strings[i] for i in unknown])
+    if flagged is None:
+        return False
+    loud = set(flagged)
+    for position, index in enumerate(unknown):
+        text = strings[index]
+        if position in loud:
+            if _verdict(text, categories, json_depth, screened=True):
+                return False
+        elif len(text) <= _VERDICT_TEXT_MAX:
+            _remember(keys[index], _CLEAN)
+    return True
+
+
+def _strings_of(item: object, depth: int, out: list[str]) -> bool:
+    """Every string of a value made of plain dicts, lists and scalars (keys too, unless they
+    are all identifiers, as the walk reads them); False at anything else."""
+    if type(item) is str:
+        out.append(item)  # type: ignore[arg-type]
+        return True
+    if depth >= _MAX_DEPTH:
+        return False
+    if type(item) is dict:
+        try:
+            plain_keys = all(map(str.isidentifier, item))  # type: ignore[arg-type]
+        except TypeError:
+            return False
+        if not plain_keys:
+            if any(key[:1] == "$" for key in item):  # operator keys: the full walk names them
+                return False
+            out.extend(item)  # type: ignore[arg-type]
+        values: Iterable[object] = item.values()  # type: ignore[attr-defined]
+    elif type(item) is list:
+        values = item  # type: ignore[assignment]
+    else:
+        return type(item) in _SCALARS
+    for sub in values:
+        kind = type(sub)
+        if kind is str:
+            out.append(sub)  # type: ignore[arg-type]
+        elif kind is dict or kind is list:
+            if not _strings_of(sub, depth + 1, out):
+                return False
+        elif kind not in _SCALARS:
+            return False
+    return True
 
 
 def _detections(
@@ -281,7 +365,7 @@ def _detections(
     if indices is None:
         indices = range(len(strings))
     out: list[tuple[str, Detection]] = []
-    memo: dict[str, list[Detection]] = {}
+    memo: dict[str, Sequence[Detection]] = {}
     pending = iter(gathered.operators)
     operator = next(pending, None)
     for index in indices:
@@ -336,7 +420,7 @@ def _gather(value: object, path: str, into: _Gathered) -> None:
 
 def _visit(item: object, where: object, depth: int, into: _Gathered) -> None:
     strings, limit = into.strings, into.max_strings
-    if depth >= 64 or len(strings) >= limit:
+    if depth >= _MAX_DEPTH or len(strings) >= limit:
         return
     add_string, add_where = strings.append, into.wheres.append
     pairs: Iterable[tuple[object, object]]
@@ -396,3 +480,4 @@ def _plain(value: object) -> object:
 
 
 _SCALARS = frozenset({int, float, bool, type(None), bytes})
+_MAX_DEPTH = 64
