@@ -323,7 +323,7 @@ class Severity(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return _SEVERITY_LABELS[self]  # a list: Enum.name and Enum.__hash__ run Python code
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -333,6 +333,9 @@ class Severity(enum.IntEnum):
             raise ValueError(
                 f"unknown severity {text!r}; use one of: " + ", ".join(s.label for s in cls)
             ) from None
+
+
+_SEVERITY_LABELS = [s.name.lower() for s in sorted(Severity)]
 
 
 class Category(enum.StrEnum):

@@ -25,7 +25,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "rule_id": f.rule_id,
         "title": f.title,
         "severity": f.severity.label,
-        "category": f.category.value,
+        "category": str.__str__(f.category),  # a StrEnum: its text, without Enum.value
         "advice": f.advice,
         "message": f.message,
         "location": _loc(f.location),
