@@ -560,7 +560,7 @@ def test_verdict_cache_is_bounded_keyed_and_keeps_no_text(monkeypatch: pytest.Mo
     for n in range(50):
         scan_value({"q": f"Earl Grey tea (loose leaf, {n} g)"})
     assert len(detectors._VERDICTS) == 8
-    assert not any(isinstance(part, str) for key in detectors._VERDICTS for part in key)
+    assert all(type(key) in (int, bytes) for key in detectors._VERDICTS)  # digests, no text
     assert scan_value({"q": attack}) == first  # evicted, scanned again, same answer
 
 

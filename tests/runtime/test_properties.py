@@ -180,6 +180,16 @@ _VALUES = st.recursive(
 )  # fmt: skip
 
 
+def _full_walk(value: object, budget: int = 1000, categories: frozenset | None = None) -> list:
+    """scan_value's answer the long way: every string with its field path, screened, scanned."""
+    from faasguard.runtime import detectors
+
+    gathered = detectors._Gathered(budget, categories is None or "nosqli" in categories)
+    detectors._gather(value, "", gathered)
+    indices = detectors._screen.loud(gathered.strings)
+    return detectors._detections(gathered, indices, categories, 0)
+
+
 _CATEGORY_SETS = st.sampled_from([None, frozenset({"sqli"}), frozenset({"xss", "nosqli"})])
 
 
@@ -191,10 +201,7 @@ def test_known_clean_shortcut_gives_the_full_walks_answer(value, budget, categor
     from faasguard.runtime import detectors
 
     def full_walk() -> list:
-        gathered = detectors._Gathered(budget, categories is None or "nosqli" in categories)
-        detectors._gather(value, "", gathered)
-        indices = detectors._screen.loud(gathered.strings)
-        return detectors._detections(gathered, indices, categories, 0)
+        return _full_walk(value, budget, categories)
 
     expected = full_walk()
     detectors._VERDICTS.clear()

@@ -145,11 +145,11 @@ def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list
 # values, keys, paths and catalogue names repeat from one request to the next. Bounded, oldest
 # out first. The key holds no request text: Python's string hash, a SipHash keyed at random per
 # process (no one can make two strings collide without the key), or a keyed BLAKE2b digest when
-# PYTHONHASHSEED pins that key, paired with a number standing for the scan's categories and
-# JSON depth. A verdict with detections keeps their excerpts (<= 40 characters each,
+# PYTHONHASHSEED pins that key, mixed with a random salt for the scan's categories and JSON
+# depth. A verdict with detections keeps their excerpts (<= 40 characters each,
 # registered secrets masked); a clean one is the shared empty _CLEAN.
 # an OrderedDict: a plain dict emptied from the front scans its dead slots on every eviction
-_VERDICTS: OrderedDict[tuple[object, int], Sequence[Detection]] = OrderedDict()
+_VERDICTS: OrderedDict[object, Sequence[Detection]] = OrderedDict()
 _VERDICTS_MAX = 4096
 _VERDICT_TEXT_MAX = 1024
 _CLEAN: Sequence[Detection] = ()
@@ -158,7 +158,7 @@ _HASH_KEY_IS_SECRET = bool(sys.flags.hash_randomization) and os.environ.get(
     "PYTHONHASHSEED", "random"
 ) in ("", "random")
 _DIGEST: list[Callable[[str], object]] = []
-_CONFIGS: dict[tuple[frozenset[str] | None, int], int] = {}
+_SALTS: dict[tuple[frozenset[str] | None, int], int | bytes] = {}
 
 
 def _digest_function(secret_hash: bool | None = None) -> Callable[[str], object]:
@@ -175,19 +175,25 @@ def _digest_function(secret_hash: bool | None = None) -> Callable[[str], object]
     return digest
 
 
-def _keys(
-    strings: list[str], categories: frozenset[str] | None, json_depth: int
-) -> list[tuple[object, int]]:
-    """The verdict-cache key of each string for a scan with these settings."""
+def _keys(strings: list[str], categories: frozenset[str] | None, json_depth: int) -> list[object]:
+    """The verdict-cache key of each string for a scan with these settings: its digest mixed
+    with a random salt standing for the settings. Ints (or bytes), not tuples: tuples would be
+    containers the garbage collector counts, dozens per request."""
     if not _DIGEST:
         _DIGEST.append(_digest_function())
-    config = _CONFIGS.get((categories, json_depth))
-    if config is None:
-        config = _CONFIGS.setdefault((categories, json_depth), len(_CONFIGS))
-    return list(zip(map(_DIGEST[0], strings), repeat(config)))
+    digest = _DIGEST[0]
+    salt = _SALTS.get((categories, json_depth))
+    if salt is None:
+        fresh = os.urandom(8)
+        salt = _SALTS.setdefault(
+            (categories, json_depth), int.from_bytes(fresh) if digest is hash else fresh
+        )
+    if type(salt) is int:
+        return list(map(salt.__xor__, map(digest, strings)))  # type: ignore[arg-type]
+    return list(map(bytes.__add__, map(digest, strings), repeat(salt)))  # type: ignore[arg-type]
 
 
-def _remember(key: tuple[object, int], found: Sequence[Detection]) -> None:
+def _remember(key: object, found: Sequence[Detection]) -> None:
     while len(_VERDICTS) >= _VERDICTS_MAX:
         try:  # other threads may evict at the same time (thread-pool hosts)
             _VERDICTS.popitem(last=False)
