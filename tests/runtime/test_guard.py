@@ -290,12 +290,16 @@ def test_query_schema_and_pydantic_model():
     assert problem(response)["errors"] == [{"field": "body.items", "rule": "missing"}]
 
 
-def test_schema_without_fastjsonschema_names_the_package(monkeypatch):
+def test_common_schemas_need_no_fastjsonschema_and_others_name_the_package(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "fastjsonschema", None)
+    handler = guard(schema=ORDER_SCHEMA)(echo)  # common keywords: the built-in validator
+    assert handler(apigw_v1(), Context())["statusCode"] == 200
+    response = handler(apigw_v1({"customer": "x", "items": [{"sku": "A-1", "qty": 0}]}), Context())
+    assert problem(response)["errors"] == [{"field": "body.items[0].qty", "rule": "minimum"}]
     with pytest.raises(ImportError, match="fastjsonschema"):
-        guard(schema=ORDER_SCHEMA)
+        guard(schema={"anyOf": [ORDER_SCHEMA, {"type": "null"}]})
 
 
 def test_bad_mode_is_rejected():

@@ -63,12 +63,16 @@ def test_layer_runs_a_guard_on_a_bare_interpreter(tmp_path):
     assert out.splitlines() == ["200 400", "leaked []"]
 
 
-def test_layer_without_extras_explains_the_missing_validator(tmp_path):
+def test_layer_without_extras_validates_common_schemas_and_explains_the_rest(tmp_path):
     layer = build_layer(tmp_path / "layer.zip")
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    no_package = "import sys\nsys.modules['fastjsonschema'] = None\n"
+    out = run_from(layer, f"{no_package}SCHEMA = {schema!r}\n{SMOKE}")
+    assert out.splitlines() == ["200 400", "leaked []"]
     code = (
         "sys.modules['fastjsonschema'] = None\n"
         "from faasguard.runtime import guard\n"
-        "try:\n    guard(schema={'type': 'object'})\n"
+        "try:\n    guard(schema={'anyOf': [{'type': 'object'}]})\n"
         "except ImportError as e:\n    print(e)\n"
     )
     assert "fastjsonschema" in run_from(layer, code)
