@@ -9,6 +9,7 @@ them. Documents are composed with libyaml (fast, nesting-bounded) and constructe
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,9 +19,48 @@ import yaml
 from faasguard.model import Location
 
 try:
-    _Loader: type = yaml.CSafeLoader
+    _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+_TAG_STR = "tag:yaml.org,2002:str"
+_TAG_SEQ = "tag:yaml.org,2002:seq"
+_TAG_MAP = "tag:yaml.org,2002:map"
+
+
+def _implicit_table() -> tuple[dict[str, tuple[Any, ...]], tuple[Any, ...]]:
+    """PyYAML's implicit resolvers by first character, each list already joined with the
+    wildcard ones (``Resolver.resolve`` concatenates them on every scalar)."""
+    table = _BaseLoader.yaml_implicit_resolvers
+    wildcard = tuple(table.get(None, ()))
+    by_first = {ch: tuple(rs) + wildcard for ch, rs in table.items() if ch is not None}
+    return by_first, wildcard
+
+
+_IMPLICIT, _IMPLICIT_ANY = _implicit_table()
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with ``resolve`` specialised to what it computes without path resolvers
+    (none are registered: asserted below); called once per composed node."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], _IMPLICIT_ANY):
+                    if regexp.match(value):
+                        return tag  # type: ignore[no-any-return]
+            return _TAG_STR
+        return _TAG_SEQ if kind is yaml.SequenceNode else _TAG_MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass  # only path resolvers need the path
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+assert not _BaseLoader.yaml_path_resolvers, "path resolvers would change tag resolution"
 
 MAX_EXPANDED_NODES = 2_000_000
 MAX_DEPTH = 200
@@ -36,6 +76,9 @@ class ParseError(Exception):
         self.column = column
 
 
+_UNKNOWN = Location("?")
+
+
 class LDict(dict):  # type: ignore[type-arg]
     """A mapping that knows where it and each of its keys were written."""
 
@@ -43,7 +86,7 @@ class LDict(dict):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.loc: Location = Location("?")
+        self.loc: Location = _UNKNOWN
         self.key_locs: dict[Any, Location] = {}
 
     def where(self, key: Any) -> Location:
@@ -56,7 +99,7 @@ class LList(list):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.loc: Location = Location("?")
+        self.loc: Location = _UNKNOWN
         self.item_locs: list[Location] = []
 
     def where(self, index: int) -> Location:
@@ -93,6 +136,10 @@ _TAG_NULL = "tag:yaml.org,2002:null"
 _TAG_MERGE = "tag:yaml.org,2002:merge"
 
 
+# Location(*fields) without the Python-level namedtuple __new__ (one Location per YAML node).
+_location = functools.partial(tuple.__new__, Location)
+
+
 def _to_number(text: str, kind: type) -> Any:
     cleaned = text.replace("_", "")
     try:
@@ -115,10 +162,13 @@ class _Builder:
     def loc(self, node: yaml.Node) -> Location:
         mark = node.start_mark
         end = node.end_mark
-        end_line = end.line + 1 if end is not None else None
-        if end is not None and end.column == 0 and end_line and end_line > mark.line + 1:
+        line = mark.line + 1
+        if end is None:
+            return _location((self.file, line, mark.column + 1, None))
+        end_line = end.line + 1
+        if end.column == 0 and end_line > line:
             end_line -= 1
-        return Location(self.file, mark.line + 1, mark.column + 1, end_line)
+        return _location((self.file, line, mark.column + 1, end_line))
 
     def expanded_size(self, node: yaml.Node, depth: int = 0) -> int:
         """Number of nodes once aliases are expanded, computed in linear time with a memo."""
@@ -152,13 +202,17 @@ class _Builder:
             key = id(node)
             if key in self.memo:
                 return self.memo[key]
-        if isinstance(node, yaml.ScalarNode):
+        kind, tag = node.__class__, node.tag
+        if tag == _TAG_STR and kind is yaml.ScalarNode:  # most nodes
+            value = LStr(node.value)
+            value.loc = self.loc(node)
+        elif kind is yaml.ScalarNode:
             value = self.scalar(node)
-        elif isinstance(node, yaml.SequenceNode):
+        elif kind is yaml.SequenceNode:
             value = self.sequence(node)
         else:
             value = self.mapping(node)
-        if node.tag[0] == "!":
+        if tag[0] == "!":
             value = self.apply_tag(node, value)
         if self.aliases:
             self.memo[key] = value
@@ -171,6 +225,8 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag, text = node.tag, node.value
+        if tag == _TAG_STR:
+            return self._str(text, node)
         if tag == _TAG_NULL:
             return None
         if tag == _TAG_BOOL:
@@ -191,26 +247,31 @@ class _Builder:
     def sequence(self, node: yaml.SequenceNode) -> LList:
         out = LList()
         out.loc = self.loc(node)
+        item_locs = out.item_locs
         for item in node.value:
             value = self.build(item)
             out.append(value)
-            out.item_locs.append(self.loc_of(value, item))
+            item_locs.append(value.loc if value.__class__ is LStr else self.loc_of(value, item))
         return out
 
     def mapping(self, node: yaml.MappingNode) -> LDict:
         out = LDict()
         out.loc = self.loc(node)
+        key_locs = out.key_locs
         merges: list[Any] = []
         for knode, vnode in node.value:
             if knode.tag == _TAG_MERGE:
                 merges.append(self.build(vnode))
                 continue
             key = self.build(knode)
-            where = self.loc_of(key, knode)
-            if isinstance(key, list | dict):
-                key = json.dumps(key, sort_keys=True, default=str)
+            if key.__class__ is LStr:  # the common case: a plain string key
+                where = key.loc
+            else:
+                where = self.loc_of(key, knode)
+                if isinstance(key, list | dict):
+                    key = json.dumps(key, sort_keys=True, default=str)
             out[key] = self.build(vnode)
-            out.key_locs[key] = where
+            key_locs[key] = where
         for merged in merges:
             for source in merged if isinstance(merged, list) else [merged]:
                 if isinstance(source, LDict):

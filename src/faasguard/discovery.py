@@ -110,9 +110,42 @@ class Excludes:
     def spec(self):  # type: ignore[no-untyped-def]
         if not self.patterns:
             return None
+        names = _plain_dir_names(self.patterns)
+        if names is not None:
+            return DirNames(names)
         import pathspec
 
         return pathspec.GitIgnoreSpec.from_lines(self.patterns)
+
+
+# "name/" with nothing gitignore treats specially (globs, escapes, negation, anchoring slashes,
+# trailing spaces): it excludes every directory called `name`, at any depth, and what is under it.
+_PLAIN_DIR_PATTERN = re.compile(r"[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*/")
+
+
+def _plain_dir_names(patterns: Iterable[str]) -> frozenset[str] | None:
+    """The directory names when every pattern is a plain ``name/`` (or blank, or a comment)."""
+    names = set()
+    for pattern in patterns:
+        if not pattern or pattern.startswith("#"):
+            continue
+        if not _PLAIN_DIR_PATTERN.fullmatch(pattern):
+            return None
+        names.add(pattern[:-1])
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class DirNames:
+    """The spec of ignore patterns that are all plain ``name/`` directory patterns: matches what
+    ``pathspec.GitIgnoreSpec`` matches for them (a path with a directory component in ``names``;
+    the last component counts only for a directory, written with a trailing "/")."""
+
+    names: frozenset[str]
+
+    def match_file(self, path: str) -> bool:
+        parts = path.split("/")
+        return any(part in self.names for part in parts[:-1])
 
 
 def read_ignore_files(root: Path) -> list[str]:
@@ -140,7 +173,9 @@ def discover(
     root = root.resolve()
     result = DiscoveryResult()
     if root.is_file():
-        _consider(root, root.parent, result, max_file_size)
+        kind = kind_by_name(root.name)
+        if kind is not None:
+            _consider(str(root), _rel(root, root.parent), kind, result, max_file_size)
         if not result.candidates and not result.diagnostics:
             why = unsupported_reason(root.name) or (
                 "not a definition faasguard reads (serverless.yml, a CloudFormation/SAM "
@@ -154,16 +189,16 @@ def discover(
     if use_ignore_files:
         patterns = read_ignore_files(root) + patterns
     spec = Excludes(tuple(patterns)).spec()
-    for path in _walk(root, spec, result, also):
-        _consider(path, root, result, max_file_size)
+    for path, rel, kind in _walk(root, spec, result, also):
+        _consider(path, rel, kind, result, max_file_size)
     result.candidates.sort(key=lambda c: c.rel)
     return result
 
 
 def _walk(  # type: ignore[no-untyped-def]
     root: Path, spec, result: DiscoveryResult, also: Callable[[str], object] | None
-) -> Iterator[Path]:
-    """The definition files under root."""
+) -> Iterator[tuple[str, str, str]]:
+    """(path, rel, kind by name) of the definition files under root."""
     outside = result.outside
     yield from _definitions(root, spec, result, outside, also)
     for rel in outside:
@@ -185,14 +220,14 @@ def _definitions(
     result: DiscoveryResult,
     outside: list[str],
     also: Callable[[str], object] | None,
-) -> Iterator[Path]:
+) -> Iterator[tuple[str, str, str]]:
     for rel, path in walk(root, spec, SKIPPED_DIRS, result.diagnostics, outside):
         result.files_seen += 1
         if also is not None and also(rel):
             result.also.append((rel, path))
         name = rel.rpartition("/")[2]
-        if kind_by_name(name) is not None:
-            yield Path(path)
+        if (kind := kind_by_name(name)) is not None:
+            yield path, rel, kind
         elif (why := unsupported_reason(name)) is not None:
             result.diagnostics.append(
                 Diagnostic(DiagnosticLevel.WARNING, "unsupported", why, Location(rel))
@@ -211,14 +246,16 @@ def walk(
     ``diagnostics`` (when given) and are not walked; symbolic links that lead out of the tree
     are neither followed nor yielded, their rel (directories with a trailing "/") goes to
     ``outside``."""
+    if isinstance(spec, DirNames):
+        # files under walked directories never match: only directory names need checking
+        skipped_dirs, spec = skipped_dirs | spec.names, None
     seen_dirs: set[tuple[int, int]] = set()
     base = str(root)
     real_base = os.path.realpath(base)
-    stack = [base]
+    stack = [(base, "")]
     while stack:
-        directory = stack.pop()
-        rel_dir = os.path.relpath(directory, base).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
+        directory, prefix = stack.pop()
+        rel_dir = prefix[:-1] or "."
         try:
             st = os.stat(directory)
         except OSError:
@@ -249,7 +286,7 @@ def walk(
                     )
                 )
             continue
-        subdirs: list[str] = []
+        subdirs: list[tuple[str, str]] = []
         for entry in entries:
             rel = prefix + entry.name
             try:
@@ -264,7 +301,7 @@ def walk(
             if is_dir:
                 if entry.name in skipped_dirs or (spec is not None and spec.match_file(rel + "/")):
                     continue
-                subdirs.append(entry.path)
+                subdirs.append((entry.path, rel + "/"))
             elif spec is None or not spec.match_file(rel):
                 yield rel, entry.path
         stack.extend(reversed(subdirs))
@@ -282,13 +319,9 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _consider(path: Path, root: Path, result: DiscoveryResult, max_size: int) -> None:
-    kind = kind_by_name(path.name)
-    if kind is None:
-        return
-    rel = _rel(path, root)
+def _consider(path: str, rel: str, kind: str, result: DiscoveryResult, max_size: int) -> None:
     try:
-        size = path.stat().st_size
+        size = os.stat(path).st_size
     except OSError as exc:
         result.diagnostics.append(
             Diagnostic(DiagnosticLevel.ERROR, "unreadable", f"cannot read: {exc}", Location(rel))
@@ -301,7 +334,7 @@ def _consider(path: Path, root: Path, result: DiscoveryResult, max_size: int) ->
     elif size > max_size:
         result.diagnostics.append(_too_large(rel, size, max_size))
         return
-    result.candidates.append(Candidate(path, rel, kind, size))
+    result.candidates.append(Candidate(Path(path), rel, kind, size))
 
 
 def unsupported_reason(name: str) -> str | None:
@@ -332,9 +365,9 @@ def kind_by_name(name: str) -> str | None:
     return None
 
 
-def _sniff(path: Path, rel: str, size: int, max_size: int, result: DiscoveryResult) -> str | None:
+def _sniff(path: str, rel: str, size: int, max_size: int, result: DiscoveryResult) -> str | None:
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
     except OSError as exc:
         result.diagnostics.append(
@@ -349,7 +382,7 @@ def _sniff(path: Path, rel: str, size: int, max_size: int, result: DiscoveryResu
             return None
         return CLOUDFORMATION
     if (
-        path.name.lower().startswith("serverless")
+        rel.rpartition("/")[2].lower().startswith("serverless")
         and _SERVERLESS_MARKERS.search(head)
         and _SERVERLESS_PROVIDER.search(head)
     ):

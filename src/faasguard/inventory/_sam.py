@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+import pkgutil
 from dataclasses import dataclass, field
-from importlib import resources as importlib_resources
 from typing import Any
 
 from faasguard._located import LDict, LList
@@ -88,10 +88,10 @@ _SERVICE_EVENTS: dict[str, tuple[TriggerKind, str]] = {
 def policy_templates() -> dict[str, Any]:
     """The policy templates shipped with aws-sam-translator (read as data, never imported)."""
     try:
-        data = importlib_resources.files("samtranslator").joinpath(
-            "policy_templates_data/policy_templates.json"
-        )
-        templates = json.loads(data.read_text(encoding="utf-8")).get("Templates", {})
+        data = pkgutil.get_data("samtranslator", "policy_templates_data/policy_templates.json")
+        if data is None:
+            return {}
+        templates = json.loads(data.decode("utf-8")).get("Templates", {})
     except (ModuleNotFoundError, OSError, ValueError):
         return {}
     return templates if isinstance(templates, dict) else {}

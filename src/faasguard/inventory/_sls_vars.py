@@ -94,6 +94,11 @@ def _located_str(text: str, loc: Location) -> LStr:
 
 def _matching_brace(text: str, start: int) -> int:
     """Index of the ``}`` closing a variable whose body starts at ``start``, or -1."""
+    close = text.find("}", start)
+    if close < 0:
+        return -1
+    if text.find(",", start, close) < 0 and text.find("${", start, close) < 0:
+        return close  # no fallback nor nested variable before it: nothing to skip
     depth, i, quote, in_fallback = 1, start, "", False
     n = len(text)
     while i < n:
@@ -142,6 +147,8 @@ def segments(text: str) -> list[tuple[bool, str]]:
 
 def split_top(body: str) -> list[str]:
     """Split a variable body on commas outside quotes and nested variables."""
+    if "," not in body:
+        return [body]
     parts: list[str] = []
     depth, quote, last, i = 0, "", 0, 0
     while i < len(body):

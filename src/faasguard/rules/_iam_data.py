@@ -19,9 +19,10 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from faasguard.rules._registry import shipped_json
 
 READ, WRITE, PERMISSIONS, TAGGING = "read", "write", "permissions", "tagging"
 _LEVEL_OF_CODE = {"r": READ, "w": WRITE, "p": PERMISSIONS, "t": TAGGING}
@@ -43,27 +44,29 @@ class ActionInfo:
 
 @cache
 def table() -> dict[str, Any]:
-    text = resources.files("faasguard.data").joinpath(DATA_FILE).read_text("utf-8")
-    return json.loads(text)
+    return shipped_json(DATA_FILE)  # type: ignore[no-any-return]
 
 
 @cache
+def _service(prefix: str) -> dict[str, ActionInfo]:
+    """The actions of one service by lower-case name (built on first use: a scan asks for a
+    few of the ~400 services)."""
+    actions: dict[str, ActionInfo] = {}
+    for code, names in table()["services"].get(prefix, {}).items():
+        level = _LEVEL_OF_CODE[code.lower()]
+        for name in names.split():
+            actions[name.lower()] = ActionInfo(f"{prefix}:{name}", level, code.islower())
+    return actions
+
+
 def _services() -> dict[str, dict[str, ActionInfo]]:
-    out: dict[str, dict[str, ActionInfo]] = {}
-    for prefix, codes in table()["services"].items():
-        actions: dict[str, ActionInfo] = {}
-        for code, names in codes.items():
-            level = _LEVEL_OF_CODE[code.lower()]
-            for name in names.split():
-                actions[name.lower()] = ActionInfo(f"{prefix}:{name}", level, code.islower())
-        out[prefix] = actions
-    return out
+    return {prefix: _service(prefix) for prefix in table()["services"]}
 
 
 def action_info(action: str) -> ActionInfo | None:
     """The access level of one literal action (case-insensitive); None when unknown."""
     service, _, name = action.partition(":")
-    return _services().get(service.lower(), {}).get(name.lower())
+    return _service(service.lower()).get(name.lower())
 
 
 def is_pattern(action: str) -> bool:
@@ -91,11 +94,10 @@ def expand(pattern: str) -> tuple[ActionInfo, ...]:
         info = action_info(pattern)
         return (info,) if info is not None else ()
     service, sep, _ = pattern.partition(":")
-    services = _services()
     if not sep or is_pattern(service):
-        pools: Iterable[dict[str, ActionInfo]] = services.values()
+        pools: Iterable[dict[str, ActionInfo]] = _services().values()
     else:
-        pools = [services.get(service.lower(), {})]
+        pools = [_service(service.lower())]
     regex = _compile(pattern)
     return tuple(i for pool in pools for i in pool.values() if regex.match(i.name.lower()))
 

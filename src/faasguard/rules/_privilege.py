@@ -20,14 +20,13 @@ applied. Both only ever make the answer an over-approximation.
 from __future__ import annotations
 
 import functools
-import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from faasguard._memo import per_object
 from faasguard.model import Policy, PolicyKind, Role, Statement
 from faasguard.rules import _iam_data
+from faasguard.rules._registry import shipped_json
 
 NONE, READ, WRITE, ADMIN, UNKNOWN = "none", "read", "write", "admin", "unknown"
 _ORDER = {NONE: 0, READ: 1, WRITE: 2, ADMIN: 3}
@@ -71,8 +70,7 @@ OPERATIONAL = frozenset(
 
 @cache
 def managed_table() -> dict[str, Any]:
-    text = resources.files("faasguard.data").joinpath("iam_managed_policies.json")
-    return json.loads(text.read_text("utf-8"))
+    return shipped_json("iam_managed_policies.json")  # type: ignore[no-any-return]
 
 
 def managed_privilege(name: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import pkgutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +12,15 @@ from typing import Any
 from faasguard.model import Category, Finding, Function, Inventory, Location, Severity
 
 Check = Callable[[Inventory], Iterable[Finding]]
+
+
+def shipped_json(name: str) -> Any:
+    """A JSON file of faasguard/data, parsed (pkgutil: importlib.resources costs more to import
+    than the files cost to read)."""
+    raw = pkgutil.get_data("faasguard", f"data/{name}")
+    if raw is None:
+        raise OSError(f"faasguard/data/{name}: not readable from this installation")
+    return json.loads(raw.decode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
+@lru_cache(maxsize=16384)  # a shared variable is asked about per function and per rule
 def find_secret(name: str, value: str) -> SecretMatch | None:
     """A credential in ``value`` (of a setting called ``name``), or None."""
     for kind, pattern in _PROVIDER_PATTERNS:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from faasguard.model import (
@@ -20,15 +18,14 @@ from faasguard.model import (
     Severity,
     TriggerKind,
 )
-from faasguard.rules._registry import Docs, rule
+from faasguard.rules._registry import Docs, rule, shipped_json
 
 UPCOMING_DAYS = 180
 
 
 @cache
 def runtime_table() -> dict[str, Any]:
-    text = resources.files("faasguard.data").joinpath("runtimes.json").read_text("utf-8")
-    return json.loads(text)
+    return shipped_json("runtimes.json")  # type: ignore[no-any-return]
 
 
 def today() -> dt.date:

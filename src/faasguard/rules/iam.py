@@ -782,22 +782,22 @@ def _is_admin(role: Role) -> bool:
     ) or any(_broad_managed(p) is Severity.CRITICAL for p in role.policies)
 
 
-_ESCALATION_ACTIONS = tuple(sorted({a for _, actions in ESCALATION_METHODS for a in actions}))
-
-
-def _may_grant(services: set[str], action: str) -> bool:
-    """Cheap pre-check: some Action element names the action's service (or a wildcard one)."""
-    service = action.partition(":")[0].lower()
-    return service in services or any(_iam_data.is_pattern(s) for s in services)
+# (action, its service in lower case)
+_ESCALATION_ACTIONS = tuple(
+    (a, a.partition(":")[0].lower())
+    for a in sorted({a for _, actions in ESCALATION_METHODS for a in actions})
+)
 
 
 def _escalations(role: Role) -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, Statement]]:
     """(the methods the role allows, action -> first statement granting it)."""
     allows = [s for s in role.statements if s.allows and s.actions]
     services = {a.partition(":")[0].lower() for s in allows for a in s.actions}
+    any_service = any(_iam_data.is_pattern(s) for s in services)  # "*", "iam*"...
     granting: dict[str, Statement] = {}
-    for action in _ESCALATION_ACTIONS:
-        if not _may_grant(services, action) or _denied(role.statements, action):
+    for action, service in _ESCALATION_ACTIONS:
+        # cheap pre-check first: some Action element names the service (or a wildcard one)
+        if not (service in services or any_service) or _denied(role.statements, action):
             continue
         source = next((s for s in allows if _iam_data.grants(s.actions, action)), None)
         if source is not None:

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from faasguard.model import Dependency, DependencySource, Location, Manifest
 from faasguard.supply._common import PYPI, ManifestError, canonical_name, text_of
 
@@ -18,6 +16,7 @@ _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _SIMPLE_PIN = re.compile(
     r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(===?)\s*([0-9][0-9A-Za-z.!+_-]*)$"
 )
+_BARE_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")  # a PEP 508 name alone
 _NAMED_URL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@\s*\S")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _ARCHIVE_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._]*?)-\d")
@@ -298,6 +297,25 @@ def parse_pep508(
         return _direct(text, where, dev, DependencySource.URL)
     if editable or (not _NAMED_URL.match(text) and _looks_like_path(text)):
         return _direct(text, where, dev, DependencySource.PATH)
+    if _BARE_NAME.fullmatch(text):  # what packaging's Requirement gives a bare name
+        return Dependency(
+            name=text,
+            ecosystem=PYPI,
+            location=where,
+            version=None,
+            specifier="",
+            direct=True,
+            source=DependencySource.REGISTRY,
+            url=None,
+            extras=(),
+            marker="",
+            dev=dev,
+            hashes=hashes,
+        )
+    # imported here: packaging.requirements (markers, tags) costs more to import than a tree
+    # of pinned or bare requirements costs to read
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:

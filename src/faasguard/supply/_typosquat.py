@@ -11,11 +11,11 @@ keeping the first letter, found with a symmetric-delete index built per first le
 from __future__ import annotations
 
 import json
+import pkgutil
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
 from faasguard.supply._common import NPM, PYPI, canonical_name
 
@@ -58,8 +58,10 @@ class _Index:
 
 @cache
 def _data() -> dict[str, object]:
-    text = resources.files("faasguard.data").joinpath("top_packages.json").read_text("utf-8")
-    return json.loads(text)
+    raw = pkgutil.get_data("faasguard", "data/top_packages.json")
+    if raw is None:
+        raise OSError("faasguard/data/top_packages.json: not readable from this installation")
+    return json.loads(raw.decode("utf-8"))  # type: ignore[no-any-return]
 
 
 @cache

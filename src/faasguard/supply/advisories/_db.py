@@ -10,21 +10,15 @@ import datetime as dt
 import json
 import os
 import sqlite3
-import tempfile
-import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faasguard.supply.advisories._osv import (
-    Advisory,
-    Affected,
-    BrokenAdvisory,
-    SourceError,
-    read_source,
-)
 from faasguard.supply.advisories._versions import SUPPORTED_ECOSYSTEMS, canonical, parse
+
+if TYPE_CHECKING:  # the importer: loaded by updates only, scans just read the database
+    from faasguard.supply.advisories._osv import Advisory, Affected, BrokenAdvisory
 
 SCHEMA_VERSION = 2
 DEFAULT_MAX_AGE_DAYS = 7.0
@@ -119,6 +113,8 @@ def update_database(
     ``add`` keeps the advisories already stored (a newer record with the same id replaces its
     old one); otherwise the database holds exactly these sources. Raises SourceError.
     """
+    from faasguard.supply.advisories._osv import SourceError
+
     wanted = {e.lower() for e in ecosystems} if ecosystems else None
     now = now or dt.datetime.now(dt.UTC)
     records: dict[str, tuple[AdvisoryRow, list[AffectedRow]]] = {}
@@ -173,6 +169,8 @@ class _Stats:
         records: dict[str, tuple[AdvisoryRow, list[AffectedRow]]],
         wanted: set[str] | None,
     ) -> None:
+        from faasguard.supply.advisories._osv import BrokenAdvisory
+
         if isinstance(item, BrokenAdvisory):
             self.broken.append(item)
             return
@@ -220,14 +218,22 @@ def _compact(value: Any) -> str:
 
 
 def _read(source: str) -> Iterable[Advisory | BrokenAdvisory]:
+    import urllib.parse
+
+    from faasguard.supply.advisories._osv import read_source
+
     if urllib.parse.urlsplit(source).scheme in ("http", "https"):
         return _download_and_read(source)
     return read_source(Path(source).expanduser())
 
 
 def _download_and_read(url: str) -> Iterable[Advisory | BrokenAdvisory]:
+    import tempfile
     import urllib.error
+    import urllib.parse
     import urllib.request
+
+    from faasguard.supply.advisories._osv import SourceError, read_source
 
     suffix = Path(urllib.parse.urlsplit(url).path).suffix or ".zip"
     with tempfile.TemporaryDirectory(prefix="faasguard-osv-") as tmp:
@@ -275,6 +281,8 @@ def _write_atomically(
     records: dict[str, tuple[AdvisoryRow, list[AffectedRow]]],
     meta: dict[str, Any],
 ) -> dict[str, int]:
+    import tempfile
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=db_path.name + ".", suffix=".tmp", dir=db_path.parent)
     os.close(fd)
