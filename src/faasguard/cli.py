@@ -304,7 +304,7 @@ def _scan(args: argparse.Namespace) -> int:
 
     from faasguard import suppress
     from faasguard.reach import rank
-    from faasguard.report import Report, render
+    from faasguard.report import Report, render, render_bytes
 
     config = _config(args)
     fail_text = args.fail_on or config.fail_on or "low"
@@ -331,8 +331,11 @@ def _scan(args: argparse.Namespace) -> int:
         suppressed=tuple(hidden),
         ungated=UNCHECKED_RULES if args.allow_unchecked else frozenset(),
     )
-    color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    _write(render(report, args.format, view=args.view, color=color), args.output)
+    if args.output is None:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        _write(render(report, args.format, view=args.view, color=color), None)
+    else:
+        _write(render_bytes(report, args.format, view=args.view), args.output)
     unchecked = [f for f in report.findings if f.rule_id in UNCHECKED_RULES]
     if unchecked and not args.allow_unchecked:
         print(
@@ -374,12 +377,15 @@ def _inventory(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(text if isinstance(text, str) else text.decode("utf-8"))
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            Path(output).write_bytes(text)
+        else:
+            Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 

@@ -158,3 +158,9 @@ def render_sarif(report: Report) -> str:
     from faasguard.report.json_format import PRETTY_MAX, dumps
 
     return dumps(sarif_dict(report), pretty=len(report.findings) <= PRETTY_MAX) + "\n"
+
+
+def render_sarif_bytes(report: Report) -> bytes:
+    from faasguard.report.json_format import PRETTY_MAX, dumps_bytes
+
+    return dumps_bytes(sarif_dict(report), pretty=len(report.findings) <= PRETTY_MAX) + b"\n"
