@@ -68,3 +68,70 @@ def test_parallel_loading_gives_the_serial_inventory_and_drops_included_files(
     assert ("Uploads", "resources/bucket.yml", 2) in parallel
     assert sum(name == "Uploads" for name, _, _ in parallel) == 1
     assert len(parallel) == 61
+
+
+SAM_FUNCTION = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn{n}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Api:
+          Type: HttpApi
+"""
+TF_ROOT = 'module "thumbs" {\n  source = "./modules/fn"\n  name   = "thumbs"\n}\n'
+TF_MODULE = """variable "name" {}
+resource "aws_lambda_function" "fn" {
+  function_name = var.name
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  role          = "arn:aws:iam::123456789012:role/thumbs"
+}
+"""
+
+
+def test_templates_loaded_while_discovery_walks_give_the_serial_inventory(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """On a large tree, workers start on templates before the walk ends (Terraform waits for
+    the walk, and gets the module calls worked out in this process): same inventory as one
+    process, in the same order."""
+    from faasguard import inventory
+
+    for n in range(70):  # more templates than it takes to start the workers early
+        stack = tmp_path / "stacks" / f"s{n:02d}"
+        stack.mkdir(parents=True)
+        (stack / "template.yaml").write_text(SAM_FUNCTION.format(n=n))
+    (tmp_path / "infra" / "modules" / "fn").mkdir(parents=True)
+    (tmp_path / "infra" / "main.tf").write_text(TF_ROOT)
+    (tmp_path / "infra" / "modules" / "fn" / "main.tf").write_text(TF_MODULE)
+    (tmp_path / "serverless.yml").write_text(SLS)
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources" / "bucket.yml").write_text(FRAGMENT)
+    early: list[int] = []
+    leave = inventory._Runner.__exit__
+
+    def spy(self, *exc):  # type: ignore[no-untyped-def]
+        early.append(len(self.early))
+        return leave(self, *exc)
+
+    monkeypatch.setattr(inventory._Runner, "__exit__", spy)
+
+    def summary(jobs: int) -> tuple[list[tuple[str, str, int]], ...]:
+        inv = build_inventory(tmp_path, LoadContext(root=tmp_path, jobs=jobs))
+        return (
+            [(f.name, f.location.file, f.location.line) for f in inv.functions],
+            [(r.name, r.location.file, r.location.line) for r in inv.resources],
+            [(f.path, f.kind) for f in inv.files],
+            [(d.code, d.location.file) for d in inv.diagnostics],
+        )
+
+    parallel = summary(2)
+    assert early[-1] >= 48  # templates went to the workers during the walk
+    assert parallel == summary(1)
+    functions = parallel[0]
+    assert len(functions) == 72 and ("thumbs", "infra/modules/fn/main.tf", 2) in functions
+    assert sum(name == "Uploads" for name, _, _ in parallel[1]) == 1

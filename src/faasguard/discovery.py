@@ -167,9 +167,11 @@ def discover(
     use_ignore_files: bool = True,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     also: Callable[[str], object] | None = None,
+    found: Callable[[Candidate], None] | None = None,
 ) -> DiscoveryResult:
     """The definition files under root; ``also(rel)`` picks other files to collect on the same
-    walk (the dependency files, so the tree is walked once)."""
+    walk (the dependency files, so the tree is walked once); ``found(candidate)`` hears of each
+    candidate as the walk finds it (loading can start before the walk ends)."""
     root = root.resolve()
     result = DiscoveryResult()
     if root.is_file():
@@ -191,6 +193,8 @@ def discover(
     spec = Excludes(tuple(patterns)).spec()
     for path, rel, kind in _walk(root, spec, result, also):
         _consider(path, rel, kind, result, max_file_size)
+        if found is not None and result.candidates and result.candidates[-1].rel == rel:
+            found(result.candidates[-1])
     result.candidates.sort(key=lambda c: c.rel)
     return result
 

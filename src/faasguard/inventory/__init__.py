@@ -8,6 +8,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -32,19 +33,21 @@ def build_inventory(
     ctx = ctx or LoadContext(root=root if root.is_dir() else root.parent)
     from faasguard.supply import reader_for
 
-    found = discovery.discover(root, excludes, max_file_size=ctx.max_file_size, also=reader_for)
-    result = LoadResult(diagnostics=list(found.diagnostics))
     dependency_files: list[Any] = []
+    with _Runner(ctx, progress) as runner:
+        # templates start loading in worker processes while the walk goes on
+        found = discovery.discover(
+            root, excludes, max_file_size=ctx.max_file_size, also=reader_for, found=runner.found
+        )
 
-    def read_dependency_files() -> None:
-        if found.also or found.outside or root.is_file():
-            from faasguard.supply import read_files
+        def read_dependency_files() -> None:
+            if found.also or found.outside or root.is_file():
+                from faasguard.supply import read_files
 
-            dependency_files.append(read_files(root, excludes, walked=found))
+                dependency_files.append(read_files(root, excludes, walked=found))
 
-    result.extend(
-        load_candidates(found.candidates, ctx, progress=progress, meanwhile=read_dependency_files)
-    )
+        result = LoadResult(diagnostics=list(found.diagnostics))
+        result.extend(_load(found.candidates, ctx, runner, read_dependency_files))
     files = [SourceFile(c.rel, c.kind, c.size) for c in found.candidates]
     loaded = {c.rel for c in found.candidates}
     files += [SourceFile(rel, "included") for rel in sorted(result.included - loaded)]
@@ -104,6 +107,16 @@ def load_candidates(
 ) -> LoadResult:
     """Load the candidates (in worker processes on large trees). ``meanwhile`` runs in this
     process while the workers load the last batch, or after loading when there are none."""
+    with _Runner(ctx, progress) as runner:
+        return _load(candidates, ctx, runner, meanwhile)
+
+
+def _load(
+    candidates: list[Candidate],
+    ctx: LoadContext,
+    runner: _Runner,
+    meanwhile: Callable[[], None] | None,
+) -> LoadResult:
     # One batch: serverless files first, then the rest. A file a serverless file includes with
     # ${file(...)} is part of it, not a template of its own: its result is dropped afterwards
     # (rare; cheaper than waiting for every serverless file before loading anything else).
@@ -116,8 +129,7 @@ def load_candidates(
 
         tf_files = [c.path for c in candidates if c.kind == discovery.TERRAFORM]
         _tf_eval.prime_called(ctx.root, tf_files)
-    with _Runner(ctx, len(candidates), progress, kinds) as runner:
-        loaded = runner.run([unit for unit, _ in first + rest], meanwhile)
+    loaded = runner.run([unit for unit, _ in first + rest], meanwhile, kinds)
     result = LoadResult()
     for part in loaded[: len(first)]:
         result.extend(part)
@@ -133,19 +145,28 @@ def load_candidates(
     return result
 
 
-class _Runner:
-    """Runs loading units in order, in worker processes when the tree is large."""
+EARLY_BATCH = 8  # templates handed to a worker at a time while discovery still walks
+_EARLY_KINDS = frozenset({discovery.SERVERLESS, discovery.CLOUDFORMATION})
 
-    def __init__(
-        self, ctx: LoadContext, total: int, progress: Progress | None, kinds: set[str]
-    ) -> None:
-        self.kinds = kinds
+
+class _Runner:
+    """Runs loading units in order, in worker processes when the tree is large.
+
+    Discovery tells it of each template it finds (``found``): once a tree has shown enough of
+    them to be worth the workers, they start loading templates while the walk goes on, so the
+    second core is not idle during discovery. Terraform directories and Azure apps wait for the
+    walk to end (a unit needs every file of its directory, Terraform all module calls).
+    """
+
+    def __init__(self, ctx: LoadContext, progress: Progress | None) -> None:
         self.ctx = ctx
-        self.total = total
         self.progress = progress
-        self.done = 0
         self.jobs = ctx.jobs if ctx.jobs > 0 else len(os.sched_getaffinity(0))
         self.pool: Any = None
+        self.forked_early = False
+        self.pending: list[_Job] = []
+        self.templates_seen = 0
+        self.early: dict[str, tuple[Any, int]] = {}  # label -> (future of its batch, index)
 
     def __enter__(self) -> _Runner:
         return self
@@ -154,46 +175,98 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
+    def found(self, candidate: Candidate) -> None:
+        """Discovery's callback: a template to load, perhaps right away."""
+        if self.jobs < 2 or candidate.kind not in _EARLY_KINDS:
+            return
+        self.templates_seen += 1
+        for unit, _ in _units([candidate]):
+            self.pending.append(self._job(unit))
+        if self.templates_seen >= PARALLEL_MIN_UNITS and len(self.pending) >= EARLY_BATCH:
+            if self.pool is None:
+                self._start(None)
+                self.forked_early = True
+            batch, self.pending = self.pending, []
+            future = self.pool.submit(_safely_batch, batch)
+            for index, job in enumerate(batch):
+                self.early[job[0]] = (future, index)
+
+    def _job(self, unit: _Unit) -> _Job:
+        label, module, func, args = unit
+        return (label, module, func, (*args, self.ctx))
+
     def run(
         self,
-        units: list[tuple[str, str, str, tuple]],  # type: ignore[type-arg]
+        units: list[_Unit],
         meanwhile: Callable[[], None] | None = None,
+        kinds: set[str] | None = None,
     ) -> list[LoadResult]:
         """Each unit's result, in order."""
-        jobs = [(label, module, func, (*args, self.ctx)) for label, module, func, args in units]
-        out: list[LoadResult] = []
-        parallel = self.jobs > 1 and len(jobs) >= PARALLEL_MIN_UNITS
+        jobs = [self._job(unit) for unit in units]
+        total = len(jobs)
+        parallel = self.pool is not None or (self.jobs > 1 and total >= PARALLEL_MIN_UNITS)
         if parallel:
-            results: Iterable[LoadResult] = self._parallel(jobs)  # submitted: workers start
+            later = [job for job in jobs if job[0] not in self.early]
+            loading = self._parallel(later, kinds)  # submitted: workers start
             if meanwhile is not None:
                 meanwhile()
+            results: Iterable[LoadResult] = (
+                self._early_result(job[0]) if job[0] in self.early else next(loading)
+                for job in jobs
+            )
         else:
             results = (_safely(*job) for job in jobs)
+        out: list[LoadResult] = []
         for loaded in results:
             out.append(loaded)
-            self.done += 1
             if self.progress is not None:
-                self.progress(self.done, self.total)
+                self.progress(len(out), total)
         if not parallel and meanwhile is not None:
             meanwhile()
         return out
 
-    def _parallel(self, jobs: list[tuple]) -> Iterator[LoadResult]:  # type: ignore[type-arg]
+    def _early_result(self, label: str) -> LoadResult:
+        future, index = self.early[label]
+        return future.result()[index]  # type: ignore[no-any-return]
+
+    def _parallel(self, jobs: list[_Job], kinds: set[str] | None) -> Iterator[LoadResult]:
+        if self.pool is None:
+            self._start(kinds)
+        chunk = max(1, len(jobs) // (self.jobs * 8))
+        if not self.forked_early:
+            return self.pool.map(_safely_packed, jobs, chunksize=chunk)  # type: ignore[no-any-return]
+        # workers forked before Terraform's module calls were worked out: hand them over
+        from faasguard.inventory import _tf_eval
+
+        called = dict(_tf_eval._CALLED_CACHE)
+        return self.pool.map(_primed, jobs, repeat(called), chunksize=chunk)  # type: ignore[no-any-return]
+
+    def _start(self, kinds: set[str] | None) -> None:
+        """Import loaders once (every one when the kinds are not known yet), then fork the
+        workers, which inherit them."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        if self.pool is None:
-            self._warm_up()
-            context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
-        return self.pool.map(_safely_packed, jobs, chunksize=max(1, len(jobs) // (self.jobs * 8)))
-
-    def _warm_up(self) -> None:
-        """Import loaders once, before workers fork and inherit them."""
         for module in ("serverless", "cloudformation", "azure"):
             importlib.import_module(f"faasguard.inventory.{module}")
-        if discovery.TERRAFORM in self.kinds:
+        if kinds is None or discovery.TERRAFORM in kinds:
             from faasguard.inventory import _hcl_fast, _tf_eval, terraform  # noqa: F401
+        context = multiprocessing.get_context("fork")
+        self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+
+
+_Job = tuple[str, str, str, tuple]  # type: ignore[type-arg]
+
+
+def _safely_batch(jobs: list[_Job]) -> list[LoadResult]:
+    return [_safely(*job) for job in jobs]
+
+
+def _primed(job: _Job, called: dict[Path, frozenset[Path]]) -> LoadResult:
+    from faasguard.inventory import _tf_eval
+
+    _tf_eval._CALLED_CACHE.update(called)
+    return _safely(*job)
 
 
 def _safely_packed(job: tuple) -> LoadResult:  # type: ignore[type-arg]
