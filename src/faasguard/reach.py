@@ -169,16 +169,25 @@ def rank(findings: Iterable[Finding], inventory: Inventory) -> list[Finding]:
 def _about(finding: Finding, by_name: dict[str, list[Reach]]) -> list[Reach]:
     """The functions a finding is about (names are not unique across a tree)."""
     names = finding.evidence.get("functions") or ([finding.function] if finding.function else [])
-    pinned = {loc for what, loc in finding.related if what.startswith("function")}
+    if len(names) == 1:  # the common case
+        candidates = by_name.get(names[0], [])
+        return candidates if len(candidates) < 2 else _narrowed(finding, candidates)
     out: list[Reach] = []
     for name in names:
         candidates = by_name.get(name, [])
-        if len(candidates) > 1:
-            exact = [r for r in candidates if r.function.location in pinned]
-            same_file = [r for r in candidates if r.function.location.file == finding.location.file]
-            candidates = exact or same_file or candidates
-        out.extend(candidates)
+        out.extend(candidates if len(candidates) < 2 else _narrowed(finding, candidates))
     return out
+
+
+def _narrowed(finding: Finding, candidates: list[Reach]) -> list[Reach]:
+    """Of the functions of one name, those the finding pins (related "function" locations),
+    else those in the finding's file, else all."""
+    pinned = {loc for what, loc in finding.related if what.startswith("function")}
+    exact = [r for r in candidates if r.function.location in pinned]
+    if exact:
+        return exact
+    same_file = [r for r in candidates if r.function.location.file == finding.location.file]
+    return same_file or candidates
 
 
 def _with_reach(finding: Finding, by_name: dict[str, list[Reach]]) -> Finding:
