@@ -20,6 +20,13 @@ def _loc(location: Location) -> dict[str, Any]:
     return location.to_dict()
 
 
+@per_object(limit=200_000)
+def _steps(steps: tuple[tuple[str, Location], ...]) -> list[dict[str, Any]]:
+    """An attack path as JSON: one per function, shared by all of that function's findings
+    (and by its entry in the functions view), so built once (by identity)."""
+    return [{"what": what, "location": _loc(loc)} for what, loc in steps]
+
+
 def finding_dict(f: Finding) -> dict[str, Any]:
     out: dict[str, Any] = {
         "rule_id": f.rule_id,
@@ -37,7 +44,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "exposure": f.exposure,
         "privilege": f.privilege,
         "rank": f.rank,
-        "chain": [{"what": what, "location": _loc(loc)} for what, loc in f.chain],
+        "chain": _steps(f.chain),
     }
     return out
 
@@ -67,7 +74,7 @@ def functions_summary(report: Report) -> list[dict[str, Any]]:
                 "privilege": reach.privilege,
                 "triggers": [t.label for t in fn.triggers],
                 "reachable": list(fn.reachable),
-                "chain": [{"what": w, "location": _loc(loc)} for w, loc in reach.chain],
+                "chain": _steps(reach.chain),
                 "findings": counts.get(fn.name, {}),
             }
         )
