@@ -81,42 +81,46 @@ def _query(event: dict, *, encoded: bool = False) -> dict[str, str | list[str]]:
 
 
 def _path_params(event: dict) -> dict[str, str]:
-    params = _dict(event.get("pathParameters"))
+    params = event.get("pathParameters")
+    if not isinstance(params, dict) or not params:
+        return {}  # API Gateway sends null when the route has no parameters
     return {str(k): v for k, v in params.items() if isinstance(v, str)}
 
 
 def http_request(event: dict, kind: str) -> Request:
     context = _dict(event.get("requestContext"))
-    request = Request(kind=kind, headers=_headers(event), path_params=_path_params(event))
-    request.body = event.get("body") if isinstance(event.get("body"), str) else None
-    request.base64 = event.get("isBase64Encoded") is True
+    headers = _headers(event)
+    api_key_id = ""
     if kind in ("apigw-v2", "function-url"):
         http = _dict(context.get("http"))
-        request.method = _str(http.get("method"), "GET").upper()
-        request.path = _str(event.get("rawPath"), _str(http.get("path"), "/"))
-        request.route = _str(event.get("routeKey"))
-        request.source_ip = _str(http.get("sourceIp"))
-        request.query = _query(event)
+        method = _str(http.get("method"), "GET").upper()
+        path = _str(event.get("rawPath"), _str(http.get("path"), "/"))
+        route = _str(event.get("routeKey"))
+        source_ip = _str(http.get("sourceIp"))
+        query = _query(event)
         cookies = event.get("cookies")
         if isinstance(cookies, list):
-            request.headers["cookie"] = "; ".join(c for c in cookies if isinstance(c, str))
+            headers["cookie"] = "; ".join(c for c in cookies if isinstance(c, str))
     else:
-        request.method = _str(event.get("httpMethod"), "GET").upper()
-        request.path = _str(event.get("path"), "/")
+        method = _str(event.get("httpMethod"), "GET").upper()
+        path = _str(event.get("path"), "/")
         resource = _str(event.get("resource"))
-        request.route = f"{request.method} {resource}" if resource else ""
+        route = f"{method} {resource}" if resource else ""
         identity = _dict(context.get("identity"))
-        request.source_ip = _str(identity.get("sourceIp"))
-        request.api_key_id = _str(identity.get("apiKeyId"))
-        request.query = _query(event, encoded=kind == "alb")
-        if kind == "alb" and not request.source_ip:
+        source_ip = _str(identity.get("sourceIp"))
+        api_key_id = _str(identity.get("apiKeyId"))
+        query = _query(event, encoded=kind == "alb")
+        if kind == "alb" and not source_ip:
             # ALB appends the peer it saw: the entries before it are whatever the client sent
-            request.source_ip = client_address(request.headers.get("x-forwarded-for", ""), 1)
-    request.request_id = _str(context.get("requestId")) or request.headers.get(
-        "x-amzn-trace-id", ""
-    )
-    request.authorizer = context.get("authorizer")
-    return request
+            source_ip = client_address(headers.get("x-forwarded-for", ""), 1)
+    body = event.get("body")
+    request_id = _str(context.get("requestId")) or headers.get("x-amzn-trace-id", "")
+    # positional, in Request's field order: keyword arguments cost a tenth of the adapter
+    return Request(
+        kind, method, path, route, headers, query, _path_params(event),
+        body if isinstance(body, str) else None, event.get("isBase64Encoded") is True,
+        source_ip, request_id, context.get("authorizer"), None, api_key_id,
+    )  # fmt: skip
 
 
 def decode_body(request: Request) -> bytes | str | None:

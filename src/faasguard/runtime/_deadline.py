@@ -31,24 +31,22 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise DeadlineExceeded()
 
 
-def run_with_deadline(call: Callable[[], Any], context: object, margin_ms: int) -> Any:
-    """Run `call`; raise DeadlineExceeded `margin_ms` before the context's remaining time ends."""
-    remaining = remaining_ms(context)
-    usable = (
-        remaining is not None
-        and margin_ms > 0
-        and hasattr(_signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        return call()
-    budget = (remaining - margin_ms) / 1000.0  # type: ignore[operator]
+_HAS_TIMER = hasattr(_signal, "setitimer")
+
+
+def run_with_deadline(call: Callable[..., Any], context: object, margin_ms: int, *args: Any) -> Any:
+    """Run `call(*args)`; raise DeadlineExceeded `margin_ms` before the context's remaining
+    time ends."""
+    remaining = remaining_ms(context) if margin_ms > 0 and _HAS_TIMER else None
+    if remaining is None or threading.get_ident() != threading.main_thread().ident:
+        return call(*args)
+    budget = (remaining - margin_ms) / 1000.0
     if budget <= 0:
         raise DeadlineExceeded()
     previous = _signal.signal(_signal.SIGALRM, _on_alarm)
     _signal.setitimer(_signal.ITIMER_REAL, budget)
     try:
-        return call()
+        return call(*args)
     finally:
         _signal.setitimer(_signal.ITIMER_REAL, 0)
         _signal.signal(_signal.SIGALRM, previous)

@@ -159,21 +159,20 @@ class Guard:
 
     # ----- HTTP
     def _handle_http(self, handler: Handler, event: dict, context: Any, kind: str) -> Any:
-        alb = kind == "alb"
-        multi = alb and "multiValueHeaders" in event
         request = _adapters.http_request(event, kind)
         request.request_id = _request_id(context, request.request_id)
+        rejection = self._admit(request, context)
+        if rejection is None:
+            result, rejection = self._invoke(request, self._run_http, handler, event, context)
+            if rejection is None:
+                return result
+        alb = kind == "alb"
+        multi = alb and "multiValueHeaders" in event
+        return proxy_response(rejection, request.request_id, alb=alb, multi_value=multi)
 
-        def reply(rejection: Rejection, request_id: str) -> dict[str, object]:
-            return proxy_response(rejection, request_id, alb=alb, multi_value=multi)
-
-        def invoke() -> Any:
-            result = run_with_deadline(
-                lambda: handler(event, context), context, self.deadline_margin_ms
-            )
-            return self._redact_result(result)
-
-        return self.serve_http(request, invoke, reply, context)
+    def _run_http(self, handler: Handler, event: dict, context: Any) -> Any:
+        result = run_with_deadline(handler, context, self.deadline_margin_ms, event, context)
+        return self._redact_result(result)
 
     def serve_http(
         self,
@@ -183,23 +182,41 @@ class Guard:
         context: Any = None,
     ) -> Any:
         """Check `request`, then `invoke()` the handler; failures become `reply(rejection, id)`."""
+        rejection = self._admit(request, context)
+        if rejection is None:
+            result, rejection = self._invoke(request, invoke)
+            if rejection is None:
+                return result
+        return reply(rejection, request.request_id)
+
+    def _admit(self, request: Request, context: Any) -> Rejection | None:
+        """None when the request may proceed, else the Rejection to answer with."""
         request_id = request.request_id = request.request_id or os.urandom(8).hex()
         try:
             self.check_request(request, self._invocation(request, request_id, context))
         except Rejection as rejection:
-            return reply(rejection, request_id)
+            return rejection
         except Exception:
             log.exception("faasguard: internal error while inspecting request %s", request_id)
-            return reply(Rejection(500, "internal"), request_id)
+            return Rejection(500, "internal")
+        return None
+
+    def _invoke(
+        self, request: Request, call: Callable[..., Any], *args: Any
+    ) -> tuple[Any, Rejection | None]:
+        """(`call(*args)`, None) run as the request's caller, or (None, the Rejection) when
+        the handler ran out of time or failed."""
         token = bind_identity(request.identity)
         try:
-            return invoke()
+            return call(*args), None
         except DeadlineExceeded:
-            log.error("faasguard: soft deadline reached for request %s", request_id)
-            return reply(Rejection(503, "timeout"), request_id)
+            log.error("faasguard: soft deadline reached for request %s", request.request_id)
+            return None, Rejection(503, "timeout")
         except Exception:
-            log.exception("faasguard: unhandled exception in handler, request %s", request_id)
-            return reply(Rejection(500, "internal"), request_id)
+            log.exception(
+                "faasguard: unhandled exception in handler, request %s", request.request_id
+            )
+            return None, Rejection(500, "internal")
         finally:
             reset_identity(token)
 
@@ -235,10 +252,12 @@ class Guard:
         for part, validate in self.part_validators:
             validate({"query": request.query, "path": request.path_params,
                       "headers": request.headers}[part])  # fmt: skip
-        policy = select(
-            self.routes, self.policy, request.method, request.path,
-            request.route.rpartition(" ")[2],
-        )  # fmt: skip
+        policy = self.policy
+        if self.routes:
+            policy = select(
+                self.routes, policy, request.method, request.path,
+                request.route.rpartition(" ")[2],
+            )  # fmt: skip
         if policy.detect != "off" and self._scan is not None:
             target = {
                 "body": body,
@@ -425,11 +444,9 @@ class Guard:
         self.events.emit(event, allowed=False, request_id=call.request_id)
 
     def _invocation(self, request: Request, request_id: str, context: Any) -> _events.Invocation:
-        return _events.Invocation(
-            function=self._function(context), request_id=request_id,
-            source_ip=request.source_ip, method=request.method, path=request.path,
-            route=request.route, user_agent=request.headers.get("user-agent", ""),
-            source=request.kind,
+        return _events.Invocation(  # positional, in field order: keywords cost more
+            self._function(context), request_id, request.source_ip, request.method,
+            request.path, request.route, request.headers.get("user-agent", ""), request.kind,
         )  # fmt: skip
 
     def _function(self, context: Any) -> str:

@@ -37,12 +37,12 @@ def base64_decoded_size(text: str) -> int:
 
 def parse_json(text: str, limits: Limits) -> object:
     """json.loads with limits: C-speed upper bounds first, an exact walk only when they may bite."""
-    opening = text.count("{") + text.count("[")
+    size = len(text)  # a text holds no more ":" or "," than characters: count only when it may
     needs_walk = (
-        opening > limits.max_depth
-        or text.count(":") > limits.max_keys
-        or text.count(",") >= limits.max_array_length
-        or len(text) > limits.max_string_length
+        size > limits.max_string_length
+        or text.count("{") + text.count("[") > limits.max_depth
+        or (size > limits.max_keys and text.count(":") > limits.max_keys)
+        or (size >= limits.max_array_length and text.count(",") >= limits.max_array_length)
     )
     try:
         value = json.loads(text)

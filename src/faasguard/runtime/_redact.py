@@ -167,14 +167,21 @@ def _sub(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]) -> C
     return lambda text: pattern.sub(replace, text)
 
 
-_RULES: tuple[tuple[Callable[[str], bool], Callable[[str], str]], ...] = (
-    (lambda t: _has_any(t, _AWS_KEY_PREFIXES), _sub(_AWS_KEY_ID, lambda m: "[REDACTED:aws-key]")),
-    (lambda t: "ecret" in t or "ECRET" in t, _sub(_AWS_SECRET, _keep_name("aws-secret"))),
-    (lambda t: "eyJ" in t, _sub(_JWT, lambda m: "[REDACTED:jwt]")),
-    (lambda t: "earer" in t or "EARER" in t, _sub(_BEARER, _keep_name("token"))),
-    (lambda t: "@" in t, _emails),
-    (lambda t: True, _sub(_CARD, _card)),
+# (needles, rewrite): a rule runs only on text that holds one of its needles, so text without
+# any of them goes straight to the card rule.
+_RULES: tuple[tuple[tuple[str, ...], Callable[[str], str]], ...] = (
+    (_AWS_KEY_PREFIXES, _sub(_AWS_KEY_ID, lambda m: "[REDACTED:aws-key]")),
+    (("ecret", "ECRET"), _sub(_AWS_SECRET, _keep_name("aws-secret"))),
+    (("eyJ",), _sub(_JWT, lambda m: "[REDACTED:jwt]")),
+    (("earer", "EARER"), _sub(_BEARER, _keep_name("token"))),
+    (("@",), _emails),
 )
+_RULE_NEEDLES = tuple(needle for needles, _ in _RULES for needle in needles)
+
+
+def _needles(names: list[str]) -> tuple[str, ...]:
+    """The names that hold no other name: text holds one of `names` iff it holds one of these."""
+    return tuple(n for n in names if not any(other in n for other in names if other != n))
 
 
 class Redactor:
@@ -183,7 +190,7 @@ class Redactor:
     def __init__(self, fields: Iterable[str] = ()) -> None:
         names = sorted({f.lower() for f in fields if f})
         self.fields = frozenset(names)
-        self._names = tuple(names)
+        self._names = _needles(names)
         self._field_pattern: re.Pattern[str] | None = None
         if names:
             alternatives = "|".join(re.escape(n) for n in names)
@@ -199,10 +206,11 @@ class Redactor:
             text = mask_secrets(text)
         if self._field_pattern is not None and _has_any(text.lower(), self._names):
             text = self._field_pattern.sub(_field_value, text)
-        for applies, rewrite in _RULES:
-            if applies(text):
-                text = rewrite(text)
-        return text
+        if _has_any(text, _RULE_NEEDLES):
+            for needles, rewrite in _RULES:
+                if _has_any(text, needles):
+                    text = rewrite(text)
+        return _CARD.sub(_card, text)
 
     def value(self, value: object) -> object:
         """Redact a JSON-like value: configured keys wholesale, strings by the text rules."""
