@@ -130,3 +130,23 @@ def test_every_listed_rule_explains_and_lists_as_json(capsys: pytest.CaptureFixt
         assert rule["docs"]["what"] and rule["docs"]["why"] and rule["docs"]["fix"]
         assert main(["explain", rule["id"]]) == 0
         assert capsys.readouterr().out.startswith(f"## {rule['id']}: ")
+
+
+def test_a_reader_closing_the_pipe_early_does_not_turn_findings_into_a_clean_exit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`faasguard scan … | head`: the write fails with BrokenPipeError; the exit code must
+    still say there were findings (a CI gate may read it through the pipe)."""
+    import faasguard.cli as cli
+
+    def closed(text: object, output: object) -> None:
+        raise BrokenPipeError
+
+    silenced: list[bool] = []
+    monkeypatch.setattr(cli, "_write", closed)
+    monkeypatch.setattr(cli, "_quiet_closed_stdout", lambda: silenced.append(True))
+    example = str(Path(__file__).parent.parent / "examples" / "sam-payments")
+    assert main(["scan", example, "--format", "json", "--allow-unchecked"]) == 1
+    hardened = example + "-hardened"
+    assert main(["scan", hardened, "--format", "json", "--allow-unchecked"]) == 0
+    assert silenced == [True, True]

@@ -331,12 +331,17 @@ def _scan(args: argparse.Namespace) -> int:
         suppressed=tuple(hidden),
         ungated=UNCHECKED_RULES if args.allow_unchecked else frozenset(),
     )
-    if args.output is None:
-        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        _write(render(report, args.format, view=args.view, color=color), None)
-    else:
-        _write(render_bytes(report, args.format, view=args.view), args.output)
     unchecked = [f for f in report.findings if f.rule_id in UNCHECKED_RULES]
+    verdict = EXIT_FINDINGS if report.gating or (unchecked and not args.allow_unchecked) else 0
+    try:
+        if args.output is None:
+            color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            _write(render(report, args.format, view=args.view, color=color), None)
+        else:
+            _write(render_bytes(report, args.format, view=args.view), args.output)
+    except BrokenPipeError:  # output piped into `head` and friends: the verdict still stands
+        _quiet_closed_stdout()
+        return verdict
     if unchecked and not args.allow_unchecked:
         print(
             f"faasguard: {len(unchecked)} finding(s) say dependencies could not be checked for "
@@ -346,6 +351,14 @@ def _scan(args: argparse.Namespace) -> int:
         )
         return EXIT_FINDINGS
     return EXIT_FINDINGS if report.gating else EXIT_CLEAN
+
+
+def _quiet_closed_stdout() -> None:
+    """After a reader closed the pipe: nothing more goes to it, not even the final flush."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _baseline(path: str | None) -> set[str]:
