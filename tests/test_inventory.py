@@ -135,3 +135,12 @@ def test_templates_loaded_while_discovery_walks_give_the_serial_inventory(
     functions = parallel[0]
     assert len(functions) == 72 and ("thumbs", "infra/modules/fn/main.tf", 2) in functions
     assert sum(name == "Uploads" for name, _, _ in parallel[1]) == 1
+
+
+def test_every_scanner_module_imports_first_in_a_fresh_process() -> None:
+    """discovery and inventory import each other: whichever a caller imports first must work."""
+    import subprocess
+    import sys
+
+    for module in ("faasguard.discovery", "faasguard.inventory", "faasguard.inventory._base"):
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)

@@ -146,7 +146,6 @@ def _load(
 
 
 EARLY_BATCH = 8  # templates handed to a worker at a time while discovery still walks
-_EARLY_KINDS = frozenset({discovery.SERVERLESS, discovery.CLOUDFORMATION})
 
 
 class _Runner:
@@ -177,7 +176,7 @@ class _Runner:
 
     def found(self, candidate: Candidate) -> None:
         """Discovery's callback: a template to load, perhaps right away."""
-        if self.jobs < 2 or candidate.kind not in _EARLY_KINDS:
+        if self.jobs < 2 or candidate.kind not in (discovery.SERVERLESS, discovery.CLOUDFORMATION):
             return
         self.templates_seen += 1
         for unit, _ in _units([candidate]):
