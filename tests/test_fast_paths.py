@@ -188,53 +188,6 @@ def test_the_loader_resolves_tags_as_pyyaml_does() -> None:
 # -- serverless variables: brace matching and top-level splitting --------------------------------
 
 
-def _reference_matching_brace(text: str, start: int) -> int:
-    depth, i, quote, in_fallback = 1, start, "", False
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif in_fallback and ch in "'\"":
-            quote = ch
-        elif text.startswith("${", i):
-            depth += 1
-            i += 2
-            continue
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        elif ch == "," and depth == 1:
-            in_fallback = True
-        i += 1
-    return -1
-
-
-def _reference_split_top(body: str) -> list[str]:
-    parts: list[str] = []
-    depth, quote, last, i = 0, "", 0, 0
-    while i < len(body):
-        ch = body[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif body.startswith("${", i):
-            depth += 1
-            i += 2
-            continue
-        elif ch == "}" and depth:
-            depth -= 1
-        elif ch in "'\"" and parts and depth == 0:
-            quote = ch
-        elif ch == "," and depth == 0:
-            parts.append(body[last:i])
-            last = i + 1
-        i += 1
-    parts.append(body[last:])
-    return parts
-
-
 def _variable_texts() -> list[str]:
     alphabet = ["$", "{", "}", ",", "'", '"', "a", ":", " "]
     texts = ["".join(p) for n in range(1, 6) for p in itertools.product(alphabet, repeat=n)]
@@ -246,10 +199,10 @@ def _variable_texts() -> list[str]:
 
 def test_brace_matching_and_splitting_equal_the_character_scans() -> None:
     for text in _variable_texts():
-        assert _sls_vars.split_top(text) == _reference_split_top(text), text
+        assert _sls_vars.split_top(text) == _sls_vars._scan_split_top(text), text
         for start in range(len(text) + 1):
             got = _sls_vars._matching_brace(text, start)
-            assert got == _reference_matching_brace(text, start), (text, start)
+            assert got == _sls_vars._scan_matching_brace(text, start), (text, start)
 
 
 # -- requirements: a bare name without packaging -------------------------------------------------

@@ -99,6 +99,11 @@ def _matching_brace(text: str, start: int) -> int:
         return -1
     if text.find(",", start, close) < 0 and text.find("${", start, close) < 0:
         return close  # no fallback nor nested variable before it: nothing to skip
+    return _scan_matching_brace(text, start)
+
+
+def _scan_matching_brace(text: str, start: int) -> int:
+    """_matching_brace, character by character (quotes in a fallback, nested variables)."""
     depth, i, quote, in_fallback = 1, start, "", False
     n = len(text)
     while i < n:
@@ -149,6 +154,11 @@ def split_top(body: str) -> list[str]:
     """Split a variable body on commas outside quotes and nested variables."""
     if "," not in body:
         return [body]
+    return _scan_split_top(body)
+
+
+def _scan_split_top(body: str) -> list[str]:
+    """split_top, character by character."""
     parts: list[str] = []
     depth, quote, last, i = 0, "", 0, 0
     while i < len(body):
