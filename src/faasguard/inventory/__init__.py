@@ -141,7 +141,7 @@ def _load(
         else:
             again.update(rels - included)
     for unit, _ in _units([c for c in others if c.rel in again]):
-        result.extend(_safely(*unit[:3], (*unit[3], ctx)))
+        result.extend(_safely(*runner.job(unit)))
     return result
 
 
@@ -163,7 +163,7 @@ class _Runner:
         self.jobs = ctx.jobs if ctx.jobs > 0 else len(os.sched_getaffinity(0))
         self.pool: Any = None
         self.forked_early = False
-        self.pending: list[_Job] = []
+        self.pending: list[_Unit] = []
         self.templates_seen = 0
         self.early: dict[str, tuple[Any, int]] = {}  # label -> (future of its batch, index)
 
@@ -180,7 +180,7 @@ class _Runner:
             return
         self.templates_seen += 1
         for unit, _ in _units([candidate]):
-            self.pending.append(self._job(unit))
+            self.pending.append(self.job(unit))
         if self.templates_seen >= PARALLEL_MIN_UNITS and len(self.pending) >= EARLY_BATCH:
             if self.pool is None:
                 self._start(None)
@@ -190,7 +190,8 @@ class _Runner:
             for index, job in enumerate(batch):
                 self.early[job[0]] = (future, index)
 
-    def _job(self, unit: _Unit) -> _Job:
+    def job(self, unit: _Unit) -> _Unit:
+        """A unit as it runs: its loader's arguments and the load context."""
         label, module, func, args = unit
         return (label, module, func, (*args, self.ctx))
 
@@ -201,7 +202,7 @@ class _Runner:
         kinds: set[str] | None = None,
     ) -> list[LoadResult]:
         """Each unit's result, in order."""
-        jobs = [self._job(unit) for unit in units]
+        jobs = [self.job(unit) for unit in units]
         total = len(jobs)
         parallel = self.pool is not None or (self.jobs > 1 and total >= PARALLEL_MIN_UNITS)
         if parallel:
@@ -228,7 +229,7 @@ class _Runner:
         future, index = self.early[label]
         return future.result()[index]  # type: ignore[no-any-return]
 
-    def _parallel(self, jobs: list[_Job], kinds: set[str] | None) -> Iterator[LoadResult]:
+    def _parallel(self, jobs: list[_Unit], kinds: set[str] | None) -> Iterator[LoadResult]:
         if self.pool is None:
             self._start(kinds)
         chunk = max(1, len(jobs) // (self.jobs * 8))
@@ -254,14 +255,11 @@ class _Runner:
         self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
 
 
-_Job = tuple[str, str, str, tuple]  # type: ignore[type-arg]
-
-
-def _safely_batch(jobs: list[_Job]) -> list[LoadResult]:
+def _safely_batch(jobs: list[_Unit]) -> list[LoadResult]:
     return [_safely(*job) for job in jobs]
 
 
-def _primed(job: _Job, called: dict[Path, frozenset[Path]]) -> LoadResult:
+def _primed(job: _Unit, called: dict[Path, frozenset[Path]]) -> LoadResult:
     from faasguard.inventory import _tf_eval
 
     _tf_eval._CALLED_CACHE.update(called)
