@@ -332,7 +332,8 @@ def _scan(args: argparse.Namespace) -> int:
         ungated=UNCHECKED_RULES if args.allow_unchecked else frozenset(),
     )
     unchecked = [f for f in report.findings if f.rule_id in UNCHECKED_RULES]
-    verdict = EXIT_FINDINGS if report.gating or (unchecked and not args.allow_unchecked) else 0
+    unaccepted = bool(unchecked) and not args.allow_unchecked
+    verdict = EXIT_FINDINGS if report.gating or unaccepted else EXIT_CLEAN
     try:
         if args.output is None:
             color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -342,15 +343,14 @@ def _scan(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # output piped into `head` and friends: the verdict still stands
         _quiet_closed_stdout()
         return verdict
-    if unchecked and not args.allow_unchecked:
+    if unaccepted:
         print(
             f"faasguard: {len(unchecked)} finding(s) say dependencies could not be checked for "
             "advisories (FG703/FG704): this scan is not clean. Load advisories with `faasguard "
             "db update --from PATH_OR_URL`, or pass --allow-unchecked to accept that.",
             file=sys.stderr,
         )
-        return EXIT_FINDINGS
-    return EXIT_FINDINGS if report.gating else EXIT_CLEAN
+    return verdict
 
 
 def _quiet_closed_stdout() -> None:
@@ -386,7 +386,7 @@ def _inventory(args: argparse.Namespace) -> int:
     from faasguard.report.json_format import dumps
 
     inventory = _load(args, _config(args), progress=False)
-    _write(dumps(inventory_dict(inventory), pretty=True) + "\n", args.output)
+    _write(dumps(inventory_dict(inventory), pretty=True) + b"\n", args.output)
     return EXIT_CLEAN
 
 

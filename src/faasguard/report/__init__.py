@@ -45,22 +45,8 @@ class Report:
         return {s.label: counts.get(s.label, 0) for s in sorted(Severity, reverse=True)}
 
 
-def render_bytes(
-    report: Report, fmt: str, *, view: str = "findings", color: bool = False
-) -> bytes:
+def render_bytes(report: Report, fmt: str, *, view: str = "findings", color: bool = False) -> bytes:
     """render(), UTF-8 encoded: JSON and SARIF come out of the encoder as bytes already."""
-    if fmt == "json":
-        from faasguard.report.json_format import render_json_bytes
-
-        return render_json_bytes(report)
-    if fmt == "sarif":
-        from faasguard.report.sarif import render_sarif_bytes
-
-        return render_sarif_bytes(report)
-    return render(report, fmt, view=view, color=color).encode("utf-8")
-
-
-def render(report: Report, fmt: str, *, view: str = "findings", color: bool = False) -> str:
     if fmt == "json":
         from faasguard.report.json_format import render_json
 
@@ -69,6 +55,12 @@ def render(report: Report, fmt: str, *, view: str = "findings", color: bool = Fa
         from faasguard.report.sarif import render_sarif
 
         return render_sarif(report)
+    return render(report, fmt, view=view, color=color).encode("utf-8")
+
+
+def render(report: Report, fmt: str, *, view: str = "findings", color: bool = False) -> str:
+    if fmt in ("json", "sarif"):
+        return render_bytes(report, fmt).decode("utf-8")
     if fmt == "text":
         from faasguard.report.text import render_functions, render_text
 

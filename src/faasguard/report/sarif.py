@@ -154,13 +154,8 @@ def _root_uri(root: str) -> str:
     return Path(root).resolve().as_uri() + "/"
 
 
-def render_sarif(report: Report) -> str:
+def render_sarif(report: Report) -> bytes:
+    """The SARIF log as UTF-8 JSON."""
     from faasguard.report.json_format import PRETTY_MAX, dumps
 
-    return dumps(sarif_dict(report), pretty=len(report.findings) <= PRETTY_MAX) + "\n"
-
-
-def render_sarif_bytes(report: Report) -> bytes:
-    from faasguard.report.json_format import PRETTY_MAX, dumps_bytes
-
-    return dumps_bytes(sarif_dict(report), pretty=len(report.findings) <= PRETTY_MAX) + b"\n"
+    return dumps(sarif_dict(report), pretty=len(report.findings) <= PRETTY_MAX) + b"\n"
