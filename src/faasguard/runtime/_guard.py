@@ -161,11 +161,9 @@ class Guard:
     def _handle_http(self, handler: Handler, event: dict, context: Any, kind: str) -> Any:
         request = _adapters.http_request(event, kind)
         request.request_id = _request_id(context, request.request_id)
-        rejection = self._admit(request, context)
+        result, rejection = self._serve(request, context, self._run_http, handler, event, context)
         if rejection is None:
-            result, rejection = self._invoke(request, self._run_http, handler, event, context)
-            if rejection is None:
-                return result
+            return result
         alb = kind == "alb"
         multi = alb and "multiValueHeaders" in event
         return proxy_response(rejection, request.request_id, alb=alb, multi_value=multi)
@@ -182,12 +180,19 @@ class Guard:
         context: Any = None,
     ) -> Any:
         """Check `request`, then `invoke()` the handler; failures become `reply(rejection, id)`."""
-        rejection = self._admit(request, context)
+        result, rejection = self._serve(request, context, invoke)
         if rejection is None:
-            result, rejection = self._invoke(request, invoke)
-            if rejection is None:
-                return result
+            return result
         return reply(rejection, request.request_id)
+
+    def _serve(
+        self, request: Request, context: Any, call: Callable[..., Any], *args: Any
+    ) -> tuple[Any, Rejection | None]:
+        """(`call(*args)`, None) once `request` is admitted, or (None, the Rejection)."""
+        rejection = self._admit(request, context)
+        if rejection is not None:
+            return None, rejection
+        return self._invoke(request, call, *args)
 
     def _admit(self, request: Request, context: Any) -> Rejection | None:
         """None when the request may proceed, else the Rejection to answer with."""
