@@ -339,9 +339,7 @@ class Guard:
 
     def _run(self, handler: Handler, event: Any, context: Any, request_id: str) -> Any:
         try:
-            return run_with_deadline(
-                lambda: handler(event, context), context, self.deadline_margin_ms
-            )
+            return run_with_deadline(handler, context, self.deadline_margin_ms, event, context)
         except DeadlineExceeded:
             log.error("faasguard: soft deadline reached for event %s", request_id)
             raise
