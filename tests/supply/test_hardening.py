@@ -150,9 +150,15 @@ def _damage(path: Path) -> None:
         handle.write(b"\x5a" * max(size - 8192, 4096))
 
 
-def test_a_damaged_database_is_refused_never_answered_with_no_rows(tmp_path: Path) -> None:
+def _fixture_db(tmp_path: Path) -> Path:
+    """An advisory database built from the test fixtures."""
     path = tmp_path / "db.sqlite"
     update_database([str(FIXTURES / "advisories")], path)
+    return path
+
+
+def test_a_damaged_database_is_refused_never_answered_with_no_rows(tmp_path: Path) -> None:
+    path = _fixture_db(tmp_path)
     _damage(path)
     with pytest.raises(DatabaseError, match="damaged"):
         AdvisoryDB(path)
@@ -161,8 +167,7 @@ def test_a_damaged_database_is_refused_never_answered_with_no_rows(tmp_path: Pat
 def test_scan_with_a_damaged_database_exits_non_zero_with_fg704(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "db.sqlite"
-    update_database([str(FIXTURES / "advisories")], path)
+    path = _fixture_db(tmp_path)
     _damage(path)
     monkeypatch.setenv("FAASGUARD_DB", str(path))
     write(tmp_path / "p", {"requirements.txt": "jinja2==2.10\n"})
@@ -174,8 +179,7 @@ def test_scan_with_a_damaged_database_exits_non_zero_with_fg704(
 
 
 def test_rows_that_cannot_be_decoded_are_a_database_error(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite"
-    update_database([str(FIXTURES / "advisories")], path)
+    path = _fixture_db(tmp_path)
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE affected SET ranges = '{not json'")
     conn.close()
@@ -335,8 +339,7 @@ def test_dynamic_pyproject_beside_a_requirements_file_is_fine(tmp_path: Path) ->
 
 
 def test_the_integrity_check_runs_once_per_version_of_the_database(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite"
-    update_database([str(FIXTURES / "advisories")], path)
+    path = _fixture_db(tmp_path)
     AdvisoryDB(path).close()  # checked: the stamp of this version of the file is recorded
     stamp = path.with_name("db.sqlite.checked")
     assert stamp.read_text(encoding="utf-8").count(":") == 4
@@ -349,8 +352,7 @@ def test_the_integrity_check_runs_once_per_version_of_the_database(tmp_path: Pat
 def test_scanning_one_dependency_file_checks_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "db.sqlite"
-    update_database([str(FIXTURES / "advisories")], path)
+    path = _fixture_db(tmp_path)
     monkeypatch.setenv("FAASGUARD_DB", str(path))
     write(tmp_path / "p", {"requirements.txt": "jinja2==2.10\n"})
     code = main(["scan", str(tmp_path / "p" / "requirements.txt"), "--format", "json"])
