@@ -6,19 +6,24 @@ sit on the edges of the shortcut's exactness argument.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import itertools
+import pickle
 import random
 import subprocess
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pathspec
 import pytest
 import yaml
 
-from faasguard import discovery
+from faasguard import _pickle, discovery
 from faasguard._located import _Loader
-from faasguard.inventory import _sls_vars
+from faasguard.inventory import LoadContext, _sls_vars, build_inventory
 from faasguard.model import Location
 from faasguard.supply import _requirements
 
@@ -243,3 +248,110 @@ def test_every_advisories_name_is_still_importable() -> None:
         assert getattr(advisories, name) is not None
     with pytest.raises(AttributeError):
         _ = advisories.no_such_name
+
+
+# -- pickling model objects between loader processes ---------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _every_model_object(value: object, seen: set[int] | None = None) -> Iterator[object]:
+    """Every dataclass and Location reachable from ``value``."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        yield value
+        for f in dataclasses.fields(value):
+            yield from _every_model_object(getattr(value, f.name), seen)
+    elif isinstance(value, Location):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _every_model_object(item, seen)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _every_model_object(item, seen)
+
+
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and p.name != "advisories")
+)
+def test_model_objects_survive_pickle_and_copy_field_for_field(example: str) -> None:
+    root = EXAMPLES / example
+    inventory = build_inventory(root, LoadContext(root=root, jobs=1))
+    objects = list(_every_model_object(inventory))
+    assert len({type(o) for o in objects}) >= 5, "the example exercises several model classes"
+    for obj in objects:
+        for copied in (pickle.loads(pickle.dumps(obj, 5)), copy.copy(obj), copy.deepcopy(obj)):
+            assert type(copied) is type(obj)
+            assert copied == obj
+            if dataclasses.is_dataclass(obj):
+                for f in dataclasses.fields(obj):
+                    assert getattr(copied, f.name) == getattr(obj, f.name), f.name
+                first = dataclasses.fields(obj)[0].name
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    setattr(copied, first, "changed")
+    assert pickle.loads(pickle.dumps(inventory)) == inventory
+
+
+def test_every_frozen_model_class_takes_the_fast_reduction() -> None:
+    import faasguard.model as model
+    from faasguard.inventory._base import Candidate
+
+    classes = [c for c in vars(model).values() if dataclasses.is_dataclass(c)] + [Candidate]
+    assert len(classes) >= 18
+    for cls in classes:
+        assert cls in _pickle._SETTERS, cls.__name__
+        assert "__reduce__" in cls.__dict__, cls.__name__
+
+
+def test_fast_pickle_refuses_a_class_without_slots() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+
+    with pytest.raises(TypeError, match="slotted"):
+        _pickle.fast_pickle(Plain)
+
+
+# -- rules prepared while templates load ---------------------------------------------------------
+
+
+def test_prepare_gives_the_typosquat_rule_its_verdicts_ahead(tmp_path: Path) -> None:
+    from faasguard.rules import get_rule, prepare_rules
+    from faasguard.supply._typosquat import check
+
+    (tmp_path / "requirements.txt").write_text("reqeusts==2.31.0\nboto3==1.34.0\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider: {name: aws, runtime: python3.12}\n"
+        "functions: {f: {handler: handler.main}}\n"
+    )
+    seen: list[list[str]] = []
+
+    def meanwhile(manifests: Sequence[Any]) -> None:
+        seen.append([d.name for m in manifests for d in m.dependencies])
+        prepare_rules([get_rule("FG713")], manifests)
+
+    check.cache_clear()
+    inventory = build_inventory(tmp_path, LoadContext(root=tmp_path, jobs=1), meanwhile=meanwhile)
+    assert seen == [["reqeusts", "boto3"]]
+    assert check.cache_info().currsize == 2  # both names judged before any rule ran
+    findings = list(get_rule("FG713").check(inventory))
+    assert [f.evidence.get("package", f.message.split()[0]) for f in findings] == ["reqeusts"]
+    assert check.cache_info().hits >= 2
+
+
+def test_a_failing_preparation_leaves_the_rule_to_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    from faasguard.rules import _registry
+
+    calls: list[int] = []
+
+    def broken(_manifests: Sequence[Any]) -> None:
+        calls.append(1)
+        raise OSError("data file unreadable")
+
+    rule = dataclasses.replace(_registry.get_rule("FG713"), prepare=broken)
+    _registry.prepare_rules([rule], [])
+    assert calls == [1]

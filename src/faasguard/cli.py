@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from faasguard import __version__
 
@@ -254,13 +255,13 @@ def _context(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
     )
 
 
-def _load(args: argparse.Namespace, config, *, progress: bool):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace, config, *, progress: bool, meanwhile=None):  # type: ignore[no-untyped-def]
     from faasguard.inventory import build_inventory
 
     ctx = _context(args, config)
     excludes = [*config.exclude, *args.exclude]
     if not progress or not sys.stderr.isatty():
-        return build_inventory(Path(args.path), ctx, excludes)
+        return build_inventory(Path(args.path), ctx, excludes, meanwhile=meanwhile)
     from rich.progress import Progress
 
     with Progress(transient=True, console=None) as bar:
@@ -270,7 +271,11 @@ def _load(args: argparse.Namespace, config, *, progress: bool):  # type: ignore[
             if total >= 50:
                 bar.update(task, completed=done, total=total)
 
-        return build_inventory(Path(args.path), ctx, excludes, progress=tick)
+        return build_inventory(Path(args.path), ctx, excludes, progress=tick, meanwhile=meanwhile)
+
+
+def _names_rules(args: argparse.Namespace, config) -> bool:  # type: ignore[no-untyped-def]
+    return bool(args.rules or config.enable is not None or config.disable or config.severity)
 
 
 def _selected_rules(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
@@ -311,8 +316,19 @@ def _scan(args: argparse.Namespace) -> int:
     fail_on = None if fail_text.lower() == "none" else _severity(fail_text)
     baseline = _baseline(args.baseline or config.baseline)
     started = time.perf_counter()
-    rules = _selected_rules(args, config)
-    inventory = _load(args, config, progress=not args.no_progress)
+    # Rules named on the command line or in the config are checked before loading (a typo
+    # fails fast); otherwise choosing and importing them waits for the workers to be busy.
+    chosen = [_selected_rules(args, config)] if _names_rules(args, config) else []
+
+    def meanwhile(manifests: Sequence[Any]) -> None:
+        from faasguard.rules import prepare_rules
+
+        if not chosen:
+            chosen.append(_selected_rules(args, config))
+        prepare_rules(chosen[0], manifests)
+
+    inventory = _load(args, config, progress=not args.no_progress, meanwhile=meanwhile)
+    rules = chosen[0] if chosen else _selected_rules(args, config)
     marks, problems = suppress.collect(Path(inventory.root), (f.path for f in inventory.files))
     inventory = dataclasses.replace(inventory, diagnostics=(*inventory.diagnostics, *problems))
     found = suppress.with_severity((f for r in rules for f in r.check(inventory)), config.severity)

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from faasguard._pickle import fast_pickle
+
 
 class Provider(enum.StrEnum):
     AWS = "aws"
@@ -39,6 +41,10 @@ class Location(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the C tuple constructor: namedtuple's own __new__ is Python code, run per location
+        return tuple.__new__, (Location, tuple(self))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"file": self.file, "line": self.line, "column": self.column}
@@ -69,6 +75,7 @@ _SECRET_STORES = frozenset(
 )
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class EnvVar:
     name: str
@@ -78,6 +85,7 @@ class EnvVar:
     expression: str | None = None  # the raw text when it differs from value (e.g. "${ssm:/x}")
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Layer:
     ref: str  # ARN, name or logical reference as written (after resolution)
@@ -139,6 +147,7 @@ class AuthKind(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Cors:
     origins: tuple[str, ...] = ()
@@ -146,6 +155,7 @@ class Cors:
     location: Location | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Throttling:
     rate_limit: float | None = None
@@ -154,6 +164,7 @@ class Throttling:
     location: Location | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Trigger:
     """Something that can invoke a function, and how a caller must prove who they are."""
@@ -193,6 +204,7 @@ class PolicyKind(enum.StrEnum):
     SAM_TEMPLATE = "sam-template"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Statement:
     effect: str  # "Allow" | "Deny"
@@ -209,6 +221,7 @@ class Statement:
         return self.effect.lower() == "allow"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Policy:
     name: str
@@ -221,6 +234,7 @@ class Policy:
     expanded: bool = True  # False when the statements could not be known (unknown managed policy)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Role:
     name: str  # logical name or role name as written
@@ -235,6 +249,7 @@ class Role:
         return tuple(s for p in self.policies for s in p.statements)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Resource:
     """A cloud resource the project declares: bucket, table, queue, topic, secret, key, API..."""
@@ -256,18 +271,21 @@ class Resource:
         return self.locations.get(setting, self.location)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Destinations:
     on_failure: str | None = None
     on_success: str | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Vpc:
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Function:
     name: str
@@ -355,6 +373,7 @@ class DiagnosticLevel(enum.StrEnum):
     WARNING = "warning"  # something was read only partly (unresolved variable, unknown policy)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """Something the loaders could not read or resolve. Never dropped: reported and counted."""
@@ -365,6 +384,7 @@ class Diagnostic:
     location: Location
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     path: str  # relative to the scan root, '/'-separated
@@ -379,6 +399,7 @@ class DependencySource(enum.StrEnum):
     PATH = "path"  # a local directory or file
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Dependency:
     """One package a manifest or lock file names. ``version`` is the exact version installed when
@@ -401,6 +422,7 @@ class Dependency:
     optional: bool = False
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Manifest:
     """A dependency file: a manifest (what is asked for) or a lock file (what is installed)."""
@@ -419,6 +441,7 @@ class Manifest:
     extra_indexes: tuple[tuple[str, Location], ...] = ()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Inventory:
     root: str
@@ -442,6 +465,7 @@ class Inventory:
         raise KeyError(name)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str

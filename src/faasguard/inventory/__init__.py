@@ -6,7 +6,7 @@ import importlib
 import os
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from itertools import repeat
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 from faasguard import discovery
 from faasguard.inventory._base import Candidate, LoadContext, LoadResult
 from faasguard.inventory._link import link
-from faasguard.model import Inventory, Location, SourceFile
+from faasguard.model import Inventory, Location, Manifest, SourceFile
 
 __all__ = ["Candidate", "LoadContext", "LoadResult", "build_inventory", "load_candidates"]
 
@@ -28,7 +28,11 @@ def build_inventory(
     excludes: Iterable[str] = (),
     *,
     progress: Progress | None = None,
+    meanwhile: Callable[[Sequence[Manifest]], None] | None = None,
 ) -> Inventory:
+    """The inventory of the tree at ``root``. ``meanwhile`` is work for this process while
+    worker processes load the templates (after loading, on small trees): it receives the
+    dependency manifests, read by then."""
     root = Path(root)
     ctx = ctx or LoadContext(root=root if root.is_dir() else root.parent)
     from faasguard.supply import reader_for
@@ -45,6 +49,8 @@ def build_inventory(
                 from faasguard.supply import read_files
 
                 dependency_files.append(read_files(root, excludes, walked=found))
+            if meanwhile is not None:
+                meanwhile(dependency_files[0][0] if dependency_files else [])
 
         result = LoadResult(diagnostics=list(found.diagnostics))
         result.extend(_load(found.candidates, ctx, runner, read_dependency_files))
@@ -242,15 +248,17 @@ class _Runner:
         return self.pool.map(_primed, jobs, repeat(called), chunksize=chunk)  # type: ignore[no-any-return]
 
     def _start(self, kinds: set[str] | None) -> None:
-        """Import loaders once (every one when the kinds are not known yet), then fork the
-        workers, which inherit them."""
+        """Fork the workers. Forked once discovery is over (``kinds`` known), they inherit
+        the loaders, imported here once. Forked while the walk goes on, they import the
+        loaders themselves: on the core that sat idle, instead of holding up the walk."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        for module in ("serverless", "cloudformation", "azure"):
-            importlib.import_module(f"faasguard.inventory.{module}")
-        if kinds is None or discovery.TERRAFORM in kinds:
-            from faasguard.inventory import _hcl_fast, _tf_eval, terraform  # noqa: F401
+        if kinds is not None:
+            for module in ("serverless", "cloudformation", "azure"):
+                importlib.import_module(f"faasguard.inventory.{module}")
+            if discovery.TERRAFORM in kinds:
+                from faasguard.inventory import _hcl_fast, _tf_eval, terraform  # noqa: F401
         context = multiprocessing.get_context("fork")
         self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
 

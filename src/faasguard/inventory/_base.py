@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faasguard._pickle import fast_pickle
 from faasguard.model import Diagnostic, DiagnosticLevel, Function, Location, Resource, Role
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A file discovery decided is worth loading, and as what."""

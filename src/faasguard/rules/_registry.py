@@ -9,9 +9,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from faasguard.model import Category, Finding, Function, Inventory, Location, Severity
+from faasguard.model import Category, Finding, Function, Inventory, Location, Manifest, Severity
 
 Check = Callable[[Inventory], Iterable[Finding]]
+# Work a rule can do before the inventory exists, from the dependency manifests alone: a scan
+# runs it while the templates load on other cores (imports, indexes, per-name verdicts).
+Prepare = Callable[[Sequence[Manifest]], None]
 
 
 def shipped_json(name: str) -> Any:
@@ -42,6 +45,7 @@ class Rule:
     check: Check
     cwe: int | None = None
     advice: bool = False  # hardening advice: reported, not gated by default
+    prepare: Prepare | None = None
 
     def finding(
         self,
@@ -98,13 +102,14 @@ def rule(
     *,
     cwe: int | None = None,
     advice: bool = False,
+    prepare: Prepare | None = None,
 ) -> Callable[[Check], Rule]:
     """Register the decorated check function as rule ``id``."""
 
     def register(check: Check) -> Rule:
         if id in _RULES:
             raise ValueError(f"duplicate rule id {id}")
-        registered = Rule(id, title, severity, category, docs, check, cwe, advice)
+        registered = Rule(id, title, severity, category, docs, check, cwe, advice, prepare)
         _RULES[id] = registered
         return registered
 
@@ -136,6 +141,17 @@ def _load_rule_modules() -> None:
         supply_vulns,
         triggers,
     )
+
+
+def prepare_rules(rules: Iterable[Rule], manifests: Sequence[Manifest]) -> None:
+    """Do ahead what these rules can do before the inventory exists. Best effort: a failure
+    here is met again, and reported, when the rule itself runs."""
+    for registered in rules:
+        if registered.prepare is not None:
+            try:
+                registered.prepare(manifests)
+            except Exception:  # the rule's own run meets it again and reports it
+                continue
 
 
 def run_rules(inventory: Inventory, *, enabled: Iterable[str] | None = None) -> Iterator[Finding]:

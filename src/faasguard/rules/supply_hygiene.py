@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from faasguard.model import (
     Category,
@@ -297,6 +297,16 @@ def url_or_vcs(inventory: Inventory) -> Iterator[Finding]:
 # -- FG713 ---------------------------------------------------------------------------------------
 
 
+def _check_names(manifests: Sequence[Manifest]) -> None:
+    """Every registry dependency's verdict, ahead (check() keeps them)."""
+    from faasguard.supply._typosquat import check
+
+    for manifest in manifests:
+        for dep in manifest.dependencies:
+            if dep.source is not DependencySource.PATH:
+                check(dep.name, dep.ecosystem)
+
+
 @rule(
     "FG713",
     "Dependency name looks like a typosquat of a popular package",
@@ -328,6 +338,7 @@ def url_or_vcs(inventory: Inventory) -> Iterator[Finding]:
         ),
     ),
     cwe=1357,
+    prepare=_check_names,
 )
 def typosquat(inventory: Inventory) -> Iterator[Finding]:
     from faasguard.supply._typosquat import check

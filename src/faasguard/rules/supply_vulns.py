@@ -76,6 +76,12 @@ def analyse(inventory: Inventory) -> _Analysis:
     return result
 
 
+def _import_matching(manifests: Sequence[Manifest]) -> None:
+    """The advisory database code, imported ahead when there are dependencies to match."""
+    if any(m.dependencies for m in manifests):
+        from faasguard.supply.advisories import AdvisoryDB, match  # noqa: F401
+
+
 def _mtime(path: Path) -> float:
     try:
         return path.stat().st_mtime
@@ -212,6 +218,7 @@ _DOC_REFS = (
         references=_DOC_REFS,
     ),
     cwe=1395,
+    prepare=_import_matching,
 )
 def vulnerable_dependency(inventory: Inventory) -> Iterator[Finding]:
     analysis = analyse(inventory)
