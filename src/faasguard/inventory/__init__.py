@@ -191,10 +191,12 @@ class _Runner:
             if self.pool is None:
                 self._start(None)
                 self.forked_early = True
-            batch, self.pending = self.pending, []
-            future = self.pool.submit(_safely_batch, batch)
-            for index, job in enumerate(batch):
-                self.early[job[0]] = (future, index)
+            pending, self.pending = self.pending, []
+            for start in range(0, len(pending), EARLY_BATCH):  # both workers start at once
+                batch = pending[start : start + EARLY_BATCH]
+                future = self.pool.submit(_safely_batch, batch)
+                for index, job in enumerate(batch):
+                    self.early[job[0]] = (future, index)
 
     def job(self, unit: _Unit) -> _Unit:
         """A unit as it runs: its loader's arguments and the load context."""
