@@ -307,10 +307,6 @@ def _selected_rules(args: argparse.Namespace, config):  # type: ignore[no-untype
 def _scan(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from faasguard import suppress
-    from faasguard.reach import rank
-    from faasguard.report import Report, render, render_bytes
-
     config = _config(args)
     fail_text = args.fail_on or config.fail_on or "low"
     fail_on = None if fail_text.lower() == "none" else _severity(fail_text)
@@ -323,12 +319,19 @@ def _scan(args: argparse.Namespace) -> int:
     def meanwhile(manifests: Sequence[Any]) -> None:
         from faasguard.rules import prepare_rules
 
+        for later in ("faasguard.suppress", "faasguard.reach", "faasguard.report"):
+            importlib.import_module(later)  # here, while the workers load, not after
+
         if not chosen:
             chosen.append(_selected_rules(args, config))
         prepare_rules(chosen[0], manifests)
 
     inventory = _load(args, config, progress=not args.no_progress, meanwhile=meanwhile)
     rules = chosen[0] if chosen else _selected_rules(args, config)
+    from faasguard import suppress
+    from faasguard.reach import rank
+    from faasguard.report import Report, render, render_bytes
+
     marks, problems = suppress.collect(Path(inventory.root), (f.path for f in inventory.files))
     inventory = dataclasses.replace(inventory, diagnostics=(*inventory.diagnostics, *problems))
     found = suppress.with_severity((f for r in rules for f in r.check(inventory)), config.severity)
