@@ -6,7 +6,6 @@ options override it. Unknown keys are an error, not a silent no-op.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +64,8 @@ def find_config(start: Path) -> Path | None:
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
+    import tomllib  # only when there is a file: most scans have none
+
     try:
         data = tomllib.loads(_read(path))
     except tomllib.TOMLDecodeError as exc:
