@@ -56,7 +56,11 @@ def classify(event: object) -> str:
 def _headers(event: dict) -> dict[str, str]:
     headers: dict[str, str] = {}
     multi = event.get("multiValueHeaders")
-    if isinstance(multi, dict) and multi:
+    if not (isinstance(multi, dict) and multi):
+        single = event.get("headers")
+        if type(single) is dict:  # the usual event: a comprehension, same keys in the same order
+            return {str(k).lower(): v for k, v in single.items() if isinstance(v, str)}
+    else:
         for name, values in multi.items():
             if isinstance(values, list):
                 joined = ",".join(v for v in values if isinstance(v, str))
@@ -67,12 +71,19 @@ def _headers(event: dict) -> dict[str, str]:
     return headers
 
 
-def _query(event: dict, *, encoded: bool = False) -> dict[str, str | list[str]]:
-    query: dict[str, str | list[str]] = {}
-    for name, value in _dict(event.get("queryStringParameters")).items():
-        if isinstance(value, str):
-            query[str(name)] = unquote_plus(value) if encoded else value
-    for name, values in _dict(event.get("multiValueQueryStringParameters")).items():
+def _query(event: dict, encoded: bool = False) -> dict[str, str | list[str]]:
+    single = event.get("queryStringParameters")
+    if type(single) is dict and not encoded:  # a comprehension: same keys in the same order
+        query = {str(k): v for k, v in single.items() if isinstance(v, str)}
+    else:
+        query = {}
+        for name, value in _dict(single).items():
+            if isinstance(value, str):
+                query[str(name)] = unquote_plus(value) if encoded else value
+    multi = event.get("multiValueQueryStringParameters")
+    if multi is None:  # API Gateway sends null when the request has no query
+        return query
+    for name, values in _dict(multi).items():
         if isinstance(values, list):
             clean = [unquote_plus(v) if encoded else v for v in values if isinstance(v, str)]
             if clean:
@@ -109,7 +120,7 @@ def http_request(event: dict, kind: str) -> Request:
         identity = _dict(context.get("identity"))
         source_ip = _str(identity.get("sourceIp"))
         api_key_id = _str(identity.get("apiKeyId"))
-        query = _query(event, encoded=kind == "alb")
+        query = _query(event, kind == "alb")
         if kind == "alb" and not source_ip:
             # ALB appends the peer it saw: the entries before it are whatever the client sent
             source_ip = client_address(headers.get("x-forwarded-for", ""), 1)

@@ -16,6 +16,9 @@ class DeadlineExceeded(Exception):
     """Raised inside the handler when the soft deadline passes."""
 
 
+_NUMBER = (int, float)  # a tuple: `int | float` builds a new union object on every call
+
+
 def remaining_ms(context: object) -> int | None:
     getter = getattr(context, "get_remaining_time_in_millis", None)
     if getter is None:
@@ -24,7 +27,7 @@ def remaining_ms(context: object) -> int | None:
         remaining = getter()
     except Exception:
         return None
-    return remaining if isinstance(remaining, int | float) else None
+    return remaining if isinstance(remaining, _NUMBER) else None
 
 
 def _on_alarm(signum: int, frame: object) -> None:
@@ -34,16 +37,27 @@ def _on_alarm(signum: int, frame: object) -> None:
 _HAS_TIMER = hasattr(_signal, "setitimer")
 
 
+def _in_main_thread() -> bool:
+    return threading.get_ident() == threading.main_thread().ident
+
+
 def run_with_deadline(call: Callable[..., Any], context: object, margin_ms: int, *args: Any) -> Any:
     """Run `call(*args)`; raise DeadlineExceeded `margin_ms` before the context's remaining
     time ends."""
     remaining = remaining_ms(context) if margin_ms > 0 and _HAS_TIMER else None
-    if remaining is None or threading.get_ident() != threading.main_thread().ident:
+    if remaining is None:
         return call(*args)
     budget = (remaining - margin_ms) / 1000.0
     if budget <= 0:
+        if not _in_main_thread():
+            return call(*args)
         raise DeadlineExceeded()
-    previous = _signal.signal(_signal.SIGALRM, _on_alarm)
+    try:  # signal() itself tells whether this is the main thread: no need to ask first
+        previous = _signal.signal(_signal.SIGALRM, _on_alarm)
+    except ValueError:
+        if _in_main_thread():
+            raise
+        return call(*args)
     _signal.setitimer(_signal.ITIMER_REAL, budget)
     try:
         return call(*args)

@@ -264,14 +264,14 @@ class Guard:
                 request.route.rpartition(" ")[2],
             )  # fmt: skip
         if policy.detect != "off" and self._scan is not None:
+            headers = request.headers
             target = {
                 "body": body,
                 "query": request.query,
                 "path": request.path_params,
-                "headers": {h: request.headers[h] for h in self.scan_headers
-                            if h in request.headers},
+                "headers": {h: headers[h] for h in self.scan_headers if h in headers},
                 "url": request.path,
-            }  # fmt: skip
+            }
             self._detect(target, policy, call)
 
     def _request_body(self, request: Request) -> object:
@@ -418,6 +418,8 @@ class Guard:
     def _detect(self, target: dict[str, object], policy: Policy, call: _events.Invocation) -> None:
         assert self._scan is not None
         found = self._scan(target, categories=policy.categories)
+        if not found:  # the usual answer: nothing to filter
+            return
         hits = [
             (path, d) for path, d in found
             if d.confidence >= self.min_confidence and not policy.excluded(path)

@@ -45,7 +45,7 @@ def parse_json(text: str, limits: Limits) -> object:
         or (size >= limits.max_array_length and text.count(",") >= limits.max_array_length)
     )
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except RecursionError:
         raise too_large("max_depth") from None
     except ValueError:
@@ -53,6 +53,25 @@ def parse_json(text: str, limits: Limits) -> object:
     if needs_walk:
         check_structure(value, limits)
     return value
+
+
+# the C scanner json.loads runs, called without loads' Python layers (type checks, decoder
+# options, two whitespace regexes) for the common shape: an object or array, nothing around it
+_SCAN_ONCE = json.JSONDecoder().scan_once
+_JSON_SPACE = " \t\n\r"
+
+
+def _loads(text: str) -> object:
+    """json.loads(text): the same value, or the same exception."""
+    first = text[:1]
+    if first == "{" or first == "[":
+        try:
+            value, end = _SCAN_ONCE(text, 0)
+        except (ValueError, StopIteration):
+            return json.loads(text)  # raises the error json.loads gives
+        if end == len(text) or not text[end:].strip(_JSON_SPACE):
+            return value
+    return json.loads(text)
 
 
 def check_structure(value: object, limits: Limits) -> None:

@@ -13,7 +13,7 @@ import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import filterfalse, repeat
 from types import ModuleType
 
 from .._redact import secret_window
@@ -145,8 +145,9 @@ def _scan(text: str, categories: frozenset[str] | None, json_depth: int) -> list
 # values, keys, paths and catalogue names repeat from one request to the next. Bounded, oldest
 # out first. The key holds no request text: Python's string hash, a SipHash keyed at random per
 # process (no one can make two strings collide without the key), or a keyed BLAKE2b digest when
-# PYTHONHASHSEED pins that key, mixed with a random salt for the scan's categories and JSON
-# depth. A verdict with detections keeps their excerpts (<= 40 characters each,
+# PYTHONHASHSEED pins that key; scans with other than the default settings (every category,
+# no JSON nesting) mix in a random salt for their categories and JSON depth. A verdict with
+# detections keeps their excerpts (<= 40 characters each,
 # registered secrets masked); a clean one is the shared empty _CLEAN.
 # an OrderedDict: a plain dict emptied from the front scans its dead slots on every eviction
 _VERDICTS: OrderedDict[object, Sequence[Detection]] = OrderedDict()
@@ -176,21 +177,34 @@ def _digest_function(secret_hash: bool | None = None) -> Callable[[str], object]
 
 
 def _keys(strings: list[str], categories: frozenset[str] | None, json_depth: int) -> list[object]:
-    """The verdict-cache key of each string for a scan with these settings: its digest mixed
-    with a random salt standing for the settings. Ints (or bytes), not tuples: tuples would be
+    """The verdict-cache key of each string for a scan with these settings: its digest, mixed
+    with the settings' salt if they have one. Ints (or bytes), not tuples: tuples would be
     containers the garbage collector counts, dozens per request."""
+    digest, salt = _key_parts(categories, json_depth)
+    if not salt:  # the default settings: the digest alone (mixing in a salt costs a big int)
+        return list(map(digest, strings))
+    if type(salt) is int:  # a comprehension beats map() with the bound salt.__xor__
+        return [digest(text) ^ salt for text in strings]  # type: ignore[operator]
+    return list(map(bytes.__add__, map(digest, strings), repeat(salt)))  # type: ignore[arg-type]
+
+
+def _key_parts(
+    categories: frozenset[str] | None, json_depth: int
+) -> tuple[Callable[[str], object], int | bytes]:
+    """The digest function and the salt of these settings. The settings of a plain
+    scan_value (every category, no JSON nesting) get no salt: every other one gets a random
+    salt, so no two settings share a key."""
     if not _DIGEST:
         _DIGEST.append(_digest_function())
     digest = _DIGEST[0]
     salt = _SALTS.get((categories, json_depth))
     if salt is None:
-        fresh = os.urandom(8)
-        salt = _SALTS.setdefault(
-            (categories, json_depth), int.from_bytes(fresh) if digest is hash else fresh
-        )
-    if type(salt) is int:  # a comprehension beats map() with the bound salt.__xor__
-        return [digest(text) ^ salt for text in strings]  # type: ignore[operator]
-    return list(map(bytes.__add__, map(digest, strings), repeat(salt)))  # type: ignore[arg-type]
+        fresh: int | bytes = 0 if digest is hash else b""
+        if categories is not None or json_depth != 0:
+            fresh = os.urandom(8)
+            fresh = int.from_bytes(fresh) if digest is hash else fresh
+        salt = _SALTS.setdefault((categories, json_depth), fresh)
+    return digest, salt
 
 
 def _remember(key: object, found: Sequence[Detection]) -> None:
@@ -301,8 +315,19 @@ def _known_clean(
     was detected, or the value holds what only the full walk handles (operator keys, subclasses,
     more strings than the budget, nesting past the depth limit)."""
     strings: list[str] = []
-    if not _strings_of(value, 0, strings) or len(strings) > max_strings:
+    names: set[object] = set()
+    try:
+        plain = _strings_of(value, 0, strings, names)
+    except Exception:  # a key object whose __eq__ fails in the set: the full walk reads it
         return False
+    if not plain or not _add_keys(names, strings):
+        return False
+    return len(strings) <= max_strings and _all_clean(strings, categories, json_depth)
+
+
+def _all_clean(strings: list[str], categories: frozenset[str] | None, json_depth: int) -> bool:
+    """True when no string has a detection: cached verdicts first, then one screen of the new
+    strings and a scan of the loud ones (their verdicts kept in the cache)."""
     keys = _keys(strings, categories, json_depth)
     verdicts = list(map(_VERDICTS.get, keys))
     if None not in verdicts:
@@ -324,37 +349,57 @@ def _known_clean(
     return True
 
 
-def _strings_of(item: object, depth: int, out: list[str]) -> bool:
-    """Every string of a value made of plain dicts, lists and scalars (keys too, unless they
-    are all identifiers, as the walk reads them); False at anything else."""
-    if type(item) is str:
+def _strings_of(item: object, depth: int, out: list[str], names: set[object]) -> bool:
+    """Every string value of a value made of plain dicts, lists and scalars into `out`, every
+    mapping key into `names` (for _add_keys); False at anything else."""
+    kind = type(item)
+    if kind is str:
         out.append(item)  # type: ignore[arg-type]
         return True
     if depth >= _MAX_DEPTH:
         return False
-    if type(item) is dict:
-        try:
-            plain_keys = all(map(str.isidentifier, item))  # type: ignore[arg-type]
-        except TypeError:
-            return False
-        if not plain_keys:
-            if any(key[:1] == "$" for key in item):  # operator keys: the full walk names them
-                return False
-            out.extend(item)  # type: ignore[arg-type]
-        values: Iterable[object] = item.values()  # type: ignore[attr-defined]
-    elif type(item) is list:
-        values = item  # type: ignore[assignment]
-    else:
-        return type(item) in _SCALARS
+    if kind is dict:
+        names.update(item)  # type: ignore[arg-type]
+        return _strings_in(item.values(), depth, out, names)  # type: ignore[attr-defined]
+    if kind is list:
+        return _strings_in(item, depth, out, names)  # type: ignore[arg-type]
+    return kind in _SCALARS
+
+
+def _strings_in(values: Iterable[object], depth: int, out: list[str], names: set[object]) -> bool:
+    """_strings_of for the items of a container at `depth` (the hot loop: kept flat)."""
     for sub in values:
         kind = type(sub)
         if kind is str:
             out.append(sub)  # type: ignore[arg-type]
-        elif kind is dict or kind is list:
-            if not _strings_of(sub, depth + 1, out):
+        elif kind is dict:
+            if depth + 1 >= _MAX_DEPTH:
+                return False
+            names.update(sub)  # type: ignore[arg-type]
+            if not _strings_in(sub.values(), depth + 1, out, names):  # type: ignore[attr-defined]
+                return False
+        elif kind is list:
+            if depth + 1 >= _MAX_DEPTH:
+                return False
+            if not _strings_in(sub, depth + 1, out, names):  # type: ignore[arg-type]
                 return False
         elif kind not in _SCALARS:
             return False
+    return True
+
+
+def _add_keys(names: set[object], out: list[str]) -> bool:
+    """The keys the walk checks (those that are not identifiers) into `out`, each once; False
+    at a key that is not a plain str, or one that starts with "$" (an operator key: the full
+    walk names it). Checked once per distinct key, not once per object."""
+    try:
+        odd = list(filterfalse(str.isidentifier, names))  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    for key in odd:  # a loop, not any() over a generator: usually one key or none
+        if type(key) is not str or key[:1] == "$":
+            return False
+    out.extend(odd)  # type: ignore[arg-type]
     return True
 
 
