@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+import importlib.util
 import itertools
 import pickle
 import random
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ import yaml
 from faasguard import _pickle, discovery
 from faasguard._located import _Loader
 from faasguard.inventory import LoadContext, _sls_vars, build_inventory
-from faasguard.model import Location
+from faasguard.model import Finding, Function, Inventory, Layer, Location
 from faasguard.supply import _requirements
 
 # -- .gitignore: plain "name/" patterns ---------------------------------------------------------
@@ -355,3 +358,392 @@ def test_a_failing_preparation_leaves_the_rule_to_report(monkeypatch: pytest.Mon
     rule = dataclasses.replace(_registry.get_rule("FG713"), prepare=broken)
     _registry.prepare_rules([rule], [])
     assert calls == [1]
+
+
+# -- the scan's tail: findings built, ranked and rendered without the dataclass machinery --------
+
+
+def _generated_tree(root: Path) -> Path:
+    """A small tree from the benchmark generator: every format, repeated function names."""
+    bench = Path(__file__).resolve().parent.parent / "benchmarks"
+    spec = importlib.util.spec_from_file_location("_fast_paths_generate", bench / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    module.generate(root, templates=30, functions=120, seed=11)
+    return root
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Inventory, list[Finding]]]:
+    """(inventory, raw findings of every rule) for the generated tree and every example."""
+    from faasguard.rules import all_rules
+
+    roots = [_generated_tree(tmp_path_factory.mktemp("generated"))]
+    roots += sorted(p for p in EXAMPLES.iterdir() if p.is_dir() and p.name != "advisories")
+    out = []
+    for root in roots:
+        inventory = build_inventory(root, LoadContext(root=root, jobs=1))
+        out.append((inventory, [f for r in all_rules() for f in r.check(inventory)]))
+    return out
+
+
+def _reference_finding(rule: Any, message: str, location: Location, **kw: Any) -> Finding:
+    """Rule.finding as the dataclass constructor builds it."""
+    function, evidence, related = kw.get("function"), kw.get("evidence"), kw.get("related", ())
+    functions = kw.get("functions")
+    if functions is not None:
+        function = functions[0] if len(functions) == 1 else None
+        evidence = {**(evidence or {}), "functions": [fn.name for fn in functions]}
+        related = related or [("function", fn.location) for fn in functions[:10]]
+    owner = function.logical_id or function.name if function else ""
+    text = "\x1f".join((rule.id, location.file, owner, kw.get("key") or message))
+    return Finding(
+        rule_id=rule.id,
+        title=rule.title,
+        severity=kw["severity"] if kw.get("severity") is not None else rule.severity,
+        category=rule.category,
+        message=message,
+        location=location,
+        function=function.name if function else None,
+        cwe=rule.cwe,
+        advice=rule.advice,
+        evidence=evidence or {},
+        related=tuple(related),
+        fingerprint=hashlib.sha256(text.encode()).hexdigest()[:32],
+    )
+
+
+def test_rule_finding_builds_what_the_dataclass_constructor_builds(
+    scanned: list[tuple[Inventory, list[Finding]]],
+) -> None:
+    from faasguard.model import Severity
+    from faasguard.rules import get_rule
+
+    inventory = scanned[0][0]
+    fns = list(inventory.functions[:12])
+    calls: list[dict[str, Any]] = [
+        {},
+        {"function": fns[0]},
+        {"function": fns[1], "evidence": {"a": [1]}, "key": "k", "severity": Severity.INFO},
+        {"functions": fns[:1]},
+        {"functions": fns, "evidence": {"b": 2}},
+        {"functions": fns[2:5], "related": [("role", fns[0].location)]},
+        {"related": [("trigger", fns[3].location)], "severity": Severity.CRITICAL},
+    ]
+    for rule_id in ("FG101", "FG304", "FG501", "FG701"):
+        rule = get_rule(rule_id)
+        for kw in calls:
+            args = ("a message", fns[0].location)
+            reference = _reference_finding(rule, *args, **kw)
+            built = rule.finding(*args, **kw)
+            assert type(built) is Finding
+            assert built == reference
+            assert pickle.loads(pickle.dumps(built)) == reference
+            if "related" in kw:  # any iterable of pairs
+                assert rule.finding(*args, **{**kw, "related": iter(kw["related"])}) == reference
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                built.rank = 1  # type: ignore[misc]
+
+
+def _reference_rank(findings: list[Finding], inventory: Inventory) -> list[Finding]:
+    """reach.rank written plainly: dataclasses.replace, every candidate looked at."""
+    from faasguard.reach import SEVERITY_WEIGHT, reaches_of
+
+    by_name: dict[str, list[Any]] = {}
+    for reach in reaches_of(inventory).values():
+        by_name.setdefault(reach.function.name, []).append(reach)
+
+    def narrowed(f: Finding, candidates: list[Any]) -> list[Any]:
+        pinned = {loc for what, loc in f.related if what.startswith("function")}
+        exact = [r for r in candidates if r.function.location in pinned]
+        same_file = [r for r in candidates if r.function.location.file == f.location.file]
+        return exact or same_file or candidates
+
+    out = []
+    for f in findings:
+        names = f.evidence.get("functions") or ([f.function] if f.function else [])
+        known = [
+            r
+            for name in names
+            for r in (
+                by_name.get(name, [])
+                if len(by_name.get(name, [])) < 2
+                else narrowed(f, by_name[name])
+            )
+        ]
+        severity = SEVERITY_WEIGHT[int(f.severity)]
+        if not known:
+            out.append(dataclasses.replace(f, rank=severity * 6))
+            continue
+        worst = max(known, key=lambda r: r.weight)
+        out.append(
+            dataclasses.replace(
+                f,
+                exposure=worst.exposure.value,
+                privilege=worst.privilege,
+                chain=worst.chain,
+                rank=severity * worst.weight,
+            )
+        )
+    out.sort(key=lambda f: (-f.rank, -f.severity, f.location.file, f.location.line, f.rule_id))
+    return out
+
+
+def test_rank_equals_the_plain_ranking(scanned: list[tuple[Inventory, list[Finding]]]) -> None:
+    from faasguard.reach import rank
+
+    inventory, findings = scanned[0]
+    names = [fn.name for fn in inventory.functions]
+    assert len(set(names)) < len(names), "the tree repeats function names (narrowing runs)"
+    assert any(f.evidence.get("functions") for f in findings)
+    for inventory, findings in scanned:
+        before = list(findings)
+        ranked = rank(findings, inventory)
+        assert ranked == _reference_rank(findings, inventory)
+        assert all(type(f) is Finding for f in ranked)
+        assert findings == before and all(f.rank == 0 for f in findings)  # inputs untouched
+
+
+def _reference_finding_dict(f: Finding) -> dict[str, Any]:
+    def where(loc: Location) -> dict[str, Any]:
+        return loc.to_dict()
+
+    return {
+        "rule_id": f.rule_id,
+        "title": f.title,
+        "severity": f.severity.label,
+        "category": f.category.value,
+        "advice": f.advice,
+        "message": f.message,
+        "location": where(f.location),
+        "function": f.function,
+        "cwe": f"CWE-{f.cwe}" if f.cwe else None,
+        "fingerprint": f.fingerprint,
+        "evidence": dict(f.evidence),
+        "related": [{"what": what, "location": where(loc)} for what, loc in f.related],
+        "exposure": f.exposure,
+        "privilege": f.privilege,
+        "rank": f.rank,
+        "chain": [{"what": what, "location": where(loc)} for what, loc in f.chain],
+    }
+
+
+def test_finding_dicts_and_the_functions_view_equal_plain_ones(
+    scanned: list[tuple[Inventory, list[Finding]]],
+) -> None:
+    from faasguard.reach import rank, reaches_of
+    from faasguard.report import Report
+    from faasguard.report.json_format import finding_dict, functions_summary
+
+    for inventory, findings in scanned:
+        ranked = rank(findings, inventory)
+        for f in ranked:
+            assert finding_dict(f) == _reference_finding_dict(f)
+        reaches = reaches_of(inventory)
+        counts: dict[str, Counter[str]] = {}
+        for f in ranked:
+            for name in f.evidence.get("functions") or ([f.function] if f.function else []):
+                counts.setdefault(name, Counter())[f.severity.label] += 1
+        view = functions_summary(Report(inventory=inventory, findings=tuple(ranked)))
+        assert len(view) == len(inventory.functions)
+        for row, fn in zip(
+            view,
+            sorted(
+                inventory.functions,
+                key=lambda fn: (-sum(counts.get(fn.name, {}).values()), fn.name),
+            ),
+            strict=True,
+        ):
+            reach = reaches[fn.id]
+            assert row["name"] == fn.name
+            assert row["provider"] == fn.provider.value and row["format"] == fn.source_format.value
+            assert row["exposure"] == reach.exposure.value
+            assert row["findings"] == dict(counts.get(fn.name, {}))
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_json_without_the_non_str_keys_option_is_byte_for_byte_the_same(pretty: bool) -> None:
+    import enum
+
+    import orjson
+
+    from faasguard.report.json_format import dumps
+
+    class Kind(enum.StrEnum):
+        HTTP = "http"
+
+    option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if pretty else 0)
+    plain = {"a": [1, 2.5, None, True, "é", {"b": {"c": []}}], "d": {}}
+    for data in (plain, {**plain, Kind.HTTP: 1}, {"x": {1: "one", None: 2}}, [{"k": {2.5: 0}}]):
+        assert dumps(data, pretty=pretty) == orjson.dumps(data, option=option)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"a: 1\n# faasguard: ignore[FG201] health check\nb: 2\n",
+        b"a: 1\r\n# faasguard: ignore[FG201] health check\r\nb: 2\r\n",
+        b"a: 1\r# faasguard: ignore[FG201] reason\rb: 2\r\r\n",
+        b"\xef\xbb\xbf# faasguard: ignore-file[*] generated\n",
+        b"# faasguard: ignore[FG201] caf\xc3\xa9 \xe2\x80\x94 ok\n",
+        b"# faasguard: ignore[FG201] bad byte \xff\n",
+        b"no mention here\r\n",
+        b"",
+    ],
+)
+def test_suppression_files_read_as_read_text_reads_them(tmp_path: Path, raw: bytes) -> None:
+    from faasguard import suppress
+
+    path = tmp_path / "serverless.yml"
+    path.write_bytes(raw)
+    try:
+        text: str | None = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    expected = text if text is not None and "faasguard" in text else None
+    assert suppress._mentioning_faasguard(str(path)) == expected
+    assert suppress._mentioning_faasguard(str(tmp_path / "missing.yml")) is None
+    assert suppress._mentioning_faasguard(str(tmp_path)) is None  # a directory
+
+
+def test_link_services_and_copies_equal_the_general_code(
+    scanned: list[tuple[Inventory, list[Finding]]],
+) -> None:
+    from faasguard.inventory import _link
+    from faasguard.model import Statement
+
+    crafted = [
+        Statement("Allow", Location("t.yml"), actions=actions, not_actions=not_actions)
+        for actions, not_actions in [
+            (("*",), ()),
+            (("S3:GetObject", "DynamoDB:*"), ()),
+            (("s3*", "*:*", "sqs"), ()),
+            ((), ("s3:*",)),
+            ((), ("*",)),
+            (("logs:PutLogEvents", "kms:Decrypt", "lambda:InvokeFunction"), ()),
+        ]
+    ]
+    assert len(_link._Index(scanned[0][0].resources).by_dir) >= 3
+    linked_some = False
+    for inventory, _ in scanned:
+        index = _link._Index(inventory.resources)
+        statements = [s for role in inventory.roles for s in role.statements] + crafted
+        for statement in statements:
+            general = [s for s in index.by_dir if _link._acts_on(statement, s)]
+            assert index._services(statement) == general
+        for fn in inventory.functions:
+            bare = dataclasses.replace(fn, reachable=())
+            linked = _link._with_reachable(bare, index)
+            if fn.role is None:
+                assert linked is bare
+                continue
+            names = index.reachable_names(fn.role, _link._directory(fn.location.file))
+            assert linked == (dataclasses.replace(bare, reachable=names) if names else bare)
+            assert type(linked) is Function and linked.reachable == names
+            linked_some |= bool(names)
+    assert linked_some
+
+
+def test_tying_manifests_with_shared_lookups_equals_one_lookup_per_function(
+    scanned: list[tuple[Inventory, list[Finding]]],
+) -> None:
+    from faasguard.supply import _collect
+
+    def reference(manifests: list[Any], functions: Sequence[Any], layer_dirs: dict) -> list[Any]:
+        dirs = _collect._Dirs(manifests)
+        owners: dict[str, list[str]] = {m.path: [] for m in manifests}
+        for fn in functions:
+            eco = _collect._ecosystem_of(fn.runtime)
+            chosen = set(_collect._for_code(dirs, eco, fn))
+            for layer_dir in _collect._layers_of(fn, layer_dirs):
+                chosen |= dirs.under(layer_dir, eco)
+            for path in chosen:
+                owners[path].append(fn.id)
+        return [
+            dataclasses.replace(m, functions=tuple(owners[m.path])) if owners[m.path] else m
+            for m in manifests
+        ]
+
+    tied_somewhere = False
+    for inventory, _ in scanned:
+        untied = [dataclasses.replace(m, functions=()) for m in inventory.manifests]
+        layers = {
+            layer.ref.removeprefix("ref:").split(".", 1)[0]: m.path.rpartition("/")[0]
+            for fn, m in zip(inventory.functions, itertools.cycle(untied or [None]), strict=False)
+            if m is not None
+            for layer in fn.layers
+        }
+        for layer_dirs in ({}, layers):
+            tied = _collect._tie(untied, inventory.functions, layer_dirs)
+            assert tied == reference(untied, inventory.functions, layer_dirs)
+            tied_somewhere |= any(m.functions for m in tied)
+    assert tied_somewhere
+    # two functions sharing a code directory, only the first with a layer of its own
+    inventory = scanned[0][0]
+    untied = [dataclasses.replace(m, functions=()) for m in inventory.manifests]
+    by_key: dict[tuple[Any, ...], list[Function]] = {}
+    for fn in inventory.functions:
+        key = (_collect._ecosystem_of(fn.runtime), fn.code_path, fn.location.file)
+        by_key.setdefault(key, []).append(fn)
+    first, second = next(fns for fns in by_key.values() if len(fns) > 1)[:2]
+    first = dataclasses.replace(first, layers=(Layer("ref:Extra.Arn", first.location),))
+    layer_dir = next(
+        m.path.rpartition("/")[0] for m in untied if m.ecosystem == untied[0].ecosystem
+    )
+    functions = [first, second, *inventory.functions]
+    tied = _collect._tie(untied, functions, {"Extra": layer_dir})
+    assert tied == reference(untied, functions, {"Extra": layer_dir})
+
+
+def test_suppressions_looked_up_by_file_hide_what_a_scan_of_all_hides() -> None:
+    from faasguard.model import Category, Severity
+    from faasguard.suppress import Suppressed, Suppression, apply
+
+    def sup(file: str, ids: str, first: int, last: int, reason: str) -> Suppression:
+        return Suppression(frozenset(ids.split(",")), reason, Location(file, first), first, last)
+
+    suppressions = [
+        sup("a.yml", "FG201", 3, 3, "first"),
+        sup("b.yml", "*", 0, 10**9, "whole file"),
+        sup("a.yml", "FG201,FG305", 1, 9, "second"),  # also covers line 3: "first" wins there
+        sup("c.yml", "FG999", 1, 99, "other rule"),
+    ]
+
+    def finding(file: str, line: int, rule_id: str, pin: int | None = None) -> Finding:
+        related = (("function", Location("a.yml", pin)),) if pin is not None else ()
+        return Finding(
+            rule_id,
+            "t",
+            Severity.LOW,
+            Category.IAM,
+            "m",
+            Location(file, line),
+            related=related,
+            fingerprint=f"{file}:{line}:{rule_id}:{pin}",
+        )
+
+    findings = [
+        finding(file, line, rule_id, pin)
+        for file in ("a.yml", "b.yml", "c.yml", "d.yml")
+        for line in (1, 3, 12)
+        for rule_id in ("FG201", "FG305", "FG999")
+        for pin in (None, 4)
+    ]
+    baseline = {findings[5].fingerprint, "f" * 32}
+    findings[7] = dataclasses.replace(findings[7], fingerprint="f" * 32)
+
+    kept: list[Finding] = []
+    hidden: list[Suppressed] = []
+    for f in findings:  # the general scan: every suppression, in order
+        rule = next((s for s in suppressions if s.covers(f)), None)
+        if rule is not None:
+            hidden.append(Suppressed(f, rule.reason, rule.kind, rule.location))
+        elif f.fingerprint in baseline:
+            hidden.append(Suppressed(f, "in the baseline", "external", None))
+        else:
+            kept.append(f)
+    assert apply(findings, suppressions, baseline) == (kept, hidden)
+    assert {s.reason for s in hidden} >= {"first", "second", "whole file", "other rule"}
+    assert kept and apply(findings, [], set()) == (findings, [])

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import NamedTuple
 
-from faasguard._memo import per_inventory
+from faasguard._frozen import builder
+from faasguard._memo import per_inventory, per_object
 from faasguard.model import (
     REF_PREFIX,
     AuthKind,
@@ -23,6 +26,7 @@ from faasguard.model import (
     Inventory,
     Location,
     Resource,
+    Role,
     Trigger,
     TriggerKind,
 )
@@ -86,9 +90,14 @@ def exposure_of(fn: Function) -> tuple[Exposure, Trigger | None]:
 
 
 def privilege_of(fn: Function) -> str:
+    return _role_privilege()(fn.role)
+
+
+@functools.cache
+def _role_privilege() -> Callable[[Role | None], str]:
     from faasguard.rules._privilege import privilege_of as role_privilege
 
-    return role_privilege(fn.role)
+    return role_privilege
 
 
 def describe_entry(trig: Trigger) -> str:
@@ -114,11 +123,9 @@ def _readable(source: str | None) -> str:
     return source
 
 
-def _strongest_grant(fn: Function) -> tuple[str, Location] | None:
-    if fn.role is None:
-        return None
+def _role_grant(role: Role) -> tuple[str, Location] | None:
     best: tuple[int, str, Location] | None = None
-    for statement in fn.role.statements:
+    for statement in role.statements:
         if not statement.allows:
             continue
         actions = statement.actions or tuple(f"NotAction {a}" for a in statement.not_actions)
@@ -137,16 +144,26 @@ def reach_of(
     if entry is not None:
         chain.append((f"entry: {describe_entry(entry)}", entry.location))
     chain.append((f"function {fn.name}", fn.location))
-    if fn.role is not None:
-        grant = _strongest_grant(fn)
-        label = f"role {fn.role.name}" + (f" with {grant[0]}" if grant else "")
-        chain.append((label, grant[1] if grant else fn.role.location))
+    role = fn.role
+    if role is not None:
+        chain.append(_role_step(role))
     by_name = resources if resources is not None else {r.name: r for r in inventory.resources}
     for name in fn.reachable[:3]:
         res = by_name.get(name)
         if res is not None and res.kind != "lambda-function" and res.kind != "iam-role":
             chain.append((f"{res.kind} {res.physical_name or res.name}", res.location))
-    return Reach(fn, exposure, privilege_of(fn), entry, tuple(chain))
+    return _build_reach((fn, exposure, _role_privilege()(role), entry, tuple(chain)))
+
+
+@per_object(limit=20_000)  # roles are shared between functions
+def _role_step(role: Role) -> tuple[str, Location]:
+    grant = _role_grant(role)
+    if grant is None:
+        return (f"role {role.name}", role.location)
+    return (f"role {role.name} with {grant[0]}", grant[1])
+
+
+_build_reach = builder(Reach)
 
 
 @per_inventory
@@ -158,66 +175,100 @@ def reaches_of(inventory: Inventory) -> dict[str, Reach]:
 
 def rank(findings: Iterable[Finding], inventory: Inventory) -> list[Finding]:
     """Findings with exposure, privilege, chain and rank filled in, most urgent first."""
-    by_name: dict[str, list[Reach]] = {}
+    by_name: dict[str, _Candidates] = {}
     for reach in reaches_of(inventory).values():
-        by_name.setdefault(reach.function.name, []).append(reach)
+        entry = _Target(reach.weight, reach.function.location, reach.exposure.value, reach)
+        by_name.setdefault(reach.function.name, _Candidates()).targets.append(entry)
     ranked = [_with_reach(f, by_name) for f in findings]
     ranked.sort(key=lambda f: (-f.rank, -f.severity, f.location.file, f.location.line, f.rule_id))
     return ranked
 
 
-def _about(finding: Finding, by_name: dict[str, list[Reach]]) -> list[Reach]:
-    """The functions a finding is about (names are not unique across a tree)."""
+class _Target(NamedTuple):
+    """A function a finding may be about, with what ranking needs of its reach."""
+
+    weight: int
+    location: Location  # the function's
+    exposure: str
+    reach: Reach
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """The functions of one name (names are not unique across a tree)."""
+
+    targets: list[_Target] = dataclasses.field(default_factory=list)
+    by_file: dict[str, list[_Target]] | None = None  # built when first needed
+
+    def in_file(self, file: str) -> list[_Target]:
+        if self.by_file is None:
+            self.by_file = {}
+            for target in self.targets:
+                self.by_file.setdefault(target.location.file, []).append(target)
+        return self.by_file.get(file) or self.targets
+
+
+def _about(finding: Finding, by_name: dict[str, _Candidates]) -> list[_Target]:
+    """The functions a finding is about."""
     names = finding.evidence.get("functions") or ([finding.function] if finding.function else [])
     if len(names) == 1:  # the common case
-        candidates = by_name.get(names[0], [])
-        return candidates if len(candidates) < 2 else _narrowed(finding, candidates)
-    out: list[Reach] = []
+        candidates = by_name.get(names[0])
+        if candidates is None:
+            return []
+        if len(candidates.targets) < 2:
+            return candidates.targets
+        return _narrowed(finding, candidates, _pinned(finding))
+    out: list[_Target] = []
+    pinned: set[Location] | None = None
     for name in names:
-        candidates = by_name.get(name, [])
-        out.extend(candidates if len(candidates) < 2 else _narrowed(finding, candidates))
+        candidates = by_name.get(name)
+        if candidates is None:
+            continue
+        if len(candidates.targets) < 2:
+            out.extend(candidates.targets)
+            continue
+        if pinned is None:
+            pinned = _pinned(finding)
+        out.extend(_narrowed(finding, candidates, pinned))
     return out
 
 
-def _narrowed(finding: Finding, candidates: list[Reach]) -> list[Reach]:
-    """Of the functions of one name, those the finding pins (related "function" locations),
-    else those in the finding's file, else all."""
-    pinned = {loc for what, loc in finding.related if what.startswith("function")}
-    exact = [r for r in candidates if r.function.location in pinned]
-    if exact:
-        return exact
-    same_file = [r for r in candidates if r.function.location.file == finding.location.file]
-    return same_file or candidates
+def _pinned(finding: Finding) -> set[Location]:
+    """The function locations a finding relates."""
+    return {loc for what, loc in finding.related if what.startswith("function")}
 
 
-def _with_reach(finding: Finding, by_name: dict[str, list[Reach]]) -> Finding:
-    known = _about(finding, by_name)
-    severity = SEVERITY_WEIGHT[int(finding.severity)]
-    if not known:
-        return _evolve(finding, {"rank": severity * 6})
-    worst = max(known, key=lambda r: r.weight)
-    return _evolve(
-        finding,
-        {
-            "exposure": worst.exposure.value,
-            "privilege": worst.privilege,
-            "chain": worst.chain,
-            "rank": severity * worst.weight,
-        },
-    )
+def _narrowed(finding: Finding, candidates: _Candidates, pinned: set[Location]) -> list[_Target]:
+    """Of the functions of one name, those the finding pins, else those in the finding's file,
+    else all."""
+    if pinned:
+        exact = [t for t in candidates.targets if t.location in pinned]
+        if exact:
+            return exact
+    return candidates.in_file(finding.location.file)
 
 
 _FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
-_set = object.__setattr__
+_REACH_FIELDS = ("exposure", "privilege", "chain", "rank")  # the last four, filled here
+if _FINDING_FIELDS[-4:] != _REACH_FIELDS:
+    raise ImportError("faasguard.reach: Finding must end with " + ", ".join(_REACH_FIELDS))
+_found_fields = attrgetter(*_FINDING_FIELDS[:-4])  # what the rule found, read in one call
+_build_finding = builder(Finding)  # a copy at a fraction of dataclasses.replace's cost
 
 
-def _evolve(finding: Finding, changes: dict[str, Any]) -> Finding:
-    """dataclasses.replace for a finding, without its per-call field introspection (it runs
-    once per finding of the scan)."""
-    new = object.__new__(Finding)
-    for name in _FINDING_FIELDS:
-        _set(new, name, changes[name] if name in changes else getattr(finding, name))
-    return new
+def _with_reach(finding: Finding, by_name: dict[str, _Candidates]) -> Finding:
+    known = _about(finding, by_name)
+    severity = SEVERITY_WEIGHT[int(finding.severity)]
+    if not known:
+        tail = (finding.exposure, finding.privilege, finding.chain, severity * 6)
+    else:
+        worst = known[0] if len(known) == 1 else max(known, key=_weight)
+        reach = worst.reach
+        tail = (worst.exposure, reach.privilege, reach.chain, severity * worst.weight)
+    return _build_finding((*_found_fields(finding), *tail))
+
+
+_weight = itemgetter(0)
 
 
 def chain_text(chain: Iterable[tuple[str, Location]]) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,17 +71,34 @@ def collect(root: Path, files: Iterable[str]) -> tuple[list[Suppression], list[D
     """Suppressions written in ``files`` (paths relative to ``root``)."""
     found: list[Suppression] = []
     problems: list[Diagnostic] = []
+    base = str(root)
     for rel in sorted(set(files)):
-        try:
-            text = (root / rel).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if "faasguard" not in text:
+        text = _mentioning_faasguard(os.path.join(base, rel))
+        if text is None:
             continue
         _from_comments(rel, text, found, problems)
         if rel.lower().endswith((".json", ".yaml", ".yml", ".template")) and "Metadata" in text:
             _from_metadata(rel, text, found, problems)
     return found, problems
+
+
+def _mentioning_faasguard(path: str) -> str | None:
+    """The file's text as Path.read_text(encoding="utf-8-sig") gives it, if it mentions
+    faasguard (most files do not: they are neither decoded nor split into lines)."""
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    if b"faasguard" not in raw:
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:  # the newline translation of text mode
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _from_comments(rel: str, text: str, out: list[Suppression], problems: list[Diagnostic]) -> None:
@@ -168,8 +186,12 @@ def apply(
 ) -> tuple[list[Finding], list[Suppressed]]:
     kept: list[Finding] = []
     hidden: list[Suppressed] = []
+    by_file: dict[str, list[Suppression]] = {}  # a suppression covers findings of its file only
+    for suppression in suppressions:
+        by_file.setdefault(suppression.location.file, []).append(suppression)
     for finding in findings:
-        rule = next((s for s in suppressions if s.covers(finding)), None)
+        here = by_file.get(finding.location.file)
+        rule = next((s for s in here if s.covers(finding)), None) if here else None
         if rule is not None:
             hidden.append(Suppressed(finding, rule.reason, rule.kind, rule.location))
         elif finding.fingerprint in baseline:

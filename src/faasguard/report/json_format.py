@@ -5,48 +5,82 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from faasguard._memo import per_object
-from faasguard.model import Finding, Location
+from faasguard.model import Category, Finding, Location, Severity
 from faasguard.report import Report
 
 SCHEMA_VERSION = 1
 
 
-@per_object(limit=200_000)
+_MEMO_LIMIT = 200_000
+# Location dicts, by value: a chain repeats for every finding of a function and a location for
+# every element written there; the JSON encoder writes each occurrence, we build each once.
+_LOCATIONS: dict[Location, dict[str, Any]] = {}
+
+
 def _loc(location: Location) -> dict[str, Any]:
-    """Location dicts are shared between findings (a chain repeats for every finding of a
-    function); the JSON encoder writes each occurrence, we build each once (by identity: the
-    same Location object recurs)."""
-    return location.to_dict()
+    return _LOCATIONS.get(location) or _new_loc(location)
 
 
-@per_object(limit=200_000)
+def _new_loc(location: Location) -> dict[str, Any]:
+    if len(_LOCATIONS) >= _MEMO_LIMIT:
+        _LOCATIONS.clear()
+    made = _LOCATIONS[location] = location.to_dict()
+    return made
+
+
+# Attack paths as JSON, by identity: one per function, shared by all of that function's findings
+# (and by its entry in the functions view), so built once. Held with the path, so its id cannot
+# be reused while cached.
+_STEPS: dict[int, tuple[tuple[tuple[str, Location], ...], list[dict[str, Any]]]] = {}
+
+
 def _steps(steps: tuple[tuple[str, Location], ...]) -> list[dict[str, Any]]:
-    """An attack path as JSON: one per function, shared by all of that function's findings
-    (and by its entry in the functions view), so built once (by identity)."""
-    return [{"what": what, "location": _loc(loc)} for what, loc in steps]
+    hit = _STEPS.get(id(steps))
+    return hit[1] if hit is not None and hit[0] is steps else _new_steps(steps)
+
+
+def _new_steps(steps: tuple[tuple[str, Location], ...]) -> list[dict[str, Any]]:
+    if len(_STEPS) >= _MEMO_LIMIT:
+        _STEPS.clear()
+    made = [{"what": what, "location": _loc(loc)} for what, loc in steps]
+    _STEPS[id(steps)] = (steps, made)
+    return made
+
+
+# Enum texts by member: Enum.value and the label property run Python code, a dict look-up does not.
+_SEVERITY_TEXT = {s: s.label for s in Severity}
+_CATEGORY_TEXT = {c: str.__str__(c) for c in Category}
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
-    out: dict[str, Any] = {
+    locations = _LOCATIONS
+    location = f.location
+    evidence = f.evidence
+    chain = f.chain
+    path = _STEPS.get(id(chain))  # _steps(chain), without the call
+    return {
         "rule_id": f.rule_id,
         "title": f.title,
-        "severity": f.severity.label,
-        "category": str.__str__(f.category),  # a StrEnum: its text, without Enum.value
+        "severity": _SEVERITY_TEXT[f.severity],
+        "category": _CATEGORY_TEXT[f.category],
         "advice": f.advice,
         "message": f.message,
-        "location": _loc(f.location),
+        "location": locations.get(location) or _new_loc(location),
         "function": f.function,
         "cwe": f"CWE-{f.cwe}" if f.cwe else None,
         "fingerprint": f.fingerprint,
-        "evidence": dict(f.evidence),
-        "related": [{"what": what, "location": _loc(loc)} for what, loc in f.related],
+        "evidence": evidence.copy() if type(evidence) is dict else dict(evidence),
+        "related": [
+            {"what": what, "location": locations.get(loc) or _new_loc(loc)}
+            for what, loc in f.related
+        ]
+        if f.related
+        else [],
         "exposure": f.exposure,
         "privilege": f.privilege,
         "rank": f.rank,
-        "chain": _steps(f.chain),
+        "chain": path[1] if path is not None and path[0] is chain else _new_steps(chain),
     }
-    return out
 
 
 def functions_summary(report: Report) -> list[dict[str, Any]]:
@@ -57,20 +91,24 @@ def functions_summary(report: Report) -> list[dict[str, Any]]:
 
     counts: dict[str, dict[str, int]] = {}
     for f in report.findings:
+        label = _SEVERITY_TEXT[f.severity]
         for name in f.evidence.get("functions") or ([f.function] if f.function else []):
-            by_sev = counts.setdefault(name, {})
-            by_sev[f.severity.label] = by_sev.get(f.severity.label, 0) + 1
+            by_sev = counts.get(name)
+            if by_sev is None:
+                counts[name] = {label: 1}
+            else:
+                by_sev[label] = by_sev.get(label, 0) + 1
     out = []
     for fn in report.inventory.functions:
         reach = reaches[fn.id]
         out.append(
             {
                 "name": fn.name,
-                "provider": fn.provider.value,
-                "format": fn.source_format.value,
+                "provider": str.__str__(fn.provider),
+                "format": str.__str__(fn.source_format),
                 "location": _loc(fn.location),
                 "runtime": fn.runtime,
-                "exposure": reach.exposure.value,
+                "exposure": str.__str__(reach.exposure),
                 "privilege": reach.privilege,
                 "triggers": [t.label for t in fn.triggers],
                 "reachable": list(fn.reachable),
@@ -143,9 +181,13 @@ def dumps(data: Any, *, pretty: bool) -> bytes:
     except ImportError:
         orjson = None
     if orjson is not None:
-        option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if pretty else 0)
+        option = orjson.OPT_INDENT_2 if pretty else 0
         try:
             return orjson.dumps(data, option=option)
+        except TypeError:  # a key that is not exactly a str, or a value orjson refuses
+            pass
+        try:  # OPT_NON_STR_KEYS writes such keys as text; it makes every dict cost ~2x
+            return orjson.dumps(data, option=option | orjson.OPT_NON_STR_KEYS)
         except TypeError:
             pass
     return json.dumps(data, indent=2 if pretty else None, ensure_ascii=False).encode("utf-8")

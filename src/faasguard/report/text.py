@@ -31,8 +31,12 @@ def render_functions(report: Report, *, width: int = 110, color: bool = False) -
         entry = row["chain"][0]["what"].removeprefix("entry: ") if len(row["chain"]) > 1 else ""
         counts = ", ".join(f"{n} {s}" for s, n in row["findings"].items()) or "none"
         table.add_row(
-            row["name"], f"{loc['file']}:{loc['line']}", row["exposure"], row["privilege"],
-            entry, counts,
+            row["name"],
+            f"{loc['file']}:{loc['line']}",
+            row["exposure"],
+            row["privilege"],
+            entry,
+            counts,
         )
     console.print(table)
     _summary(console, report)

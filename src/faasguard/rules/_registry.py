@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import pkgutil
@@ -9,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from faasguard._frozen import builder
 from faasguard.model import Category, Finding, Function, Inventory, Location, Manifest, Severity
 
 Check = Callable[[Inventory], Iterable[Finding]]
@@ -71,23 +73,53 @@ class Rule:
             evidence = {**(evidence or {}), "functions": [fn.name for fn in functions]}
             related = related or [("function", fn.location) for fn in functions[:10]]
         owner = function.logical_id or function.name if function else ""
-        digest = hashlib.sha256(
+        digest = _sha256(
             "\x1f".join((self.id, location.file, owner, key or message)).encode()
         ).hexdigest()[:32]
-        return Finding(
-            rule_id=self.id,
-            title=self.title,
-            severity=severity if severity is not None else self.severity,
-            category=self.category,
-            message=message,
-            location=location,
-            function=function.name if function else None,
-            cwe=self.cwe,
-            advice=self.advice,
-            evidence=evidence or {},
-            related=tuple(related),
-            fingerprint=digest,
+        return _build_finding(
+            (
+                self.id,
+                self.title,
+                severity if severity is not None else self.severity,
+                self.category,
+                message,
+                location,
+                function.name if function else None,
+                self.cwe,
+                self.advice,
+                evidence or {},
+                tuple(related),
+                digest,
+                *_UNRANKED,
+            )
         )
+
+
+# A finding is built from its values (a large scan makes thousands: see faasguard._frozen). The
+# fields a rule fills come first, in order; the rest keep their defaults until faasguard.reach
+# ranks the finding.
+_RULE_FILLS = (
+    "rule_id",
+    "title",
+    "severity",
+    "category",
+    "message",
+    "location",
+    "function",
+    "cwe",
+    "advice",
+    "evidence",
+    "related",
+    "fingerprint",
+)
+_FINDING_FIELDS = dataclasses.fields(Finding)
+if tuple(f.name for f in _FINDING_FIELDS[: len(_RULE_FILLS)]) != _RULE_FILLS or any(
+    f.default is dataclasses.MISSING for f in _FINDING_FIELDS[len(_RULE_FILLS) :]
+):
+    raise ImportError("faasguard.rules: Finding's fields are not those Rule.finding fills")
+_UNRANKED = tuple(f.default for f in _FINDING_FIELDS[len(_RULE_FILLS) :])
+_build_finding = builder(Finding)
+_sha256 = hashlib.sha256
 
 
 _RULES: dict[str, Rule] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from faasguard._memo import per_inventory
 from faasguard.model import (
@@ -343,12 +344,19 @@ def _broad_managed(policy: Policy) -> Severity | None:
     if not arn and (policy.statements or "/" in policy.name or ":" in policy.name):
         return None
     name = (arn or policy.name).rsplit("/", 1)[-1]
-    broad = managed_table()["broad"]
-    if name in broad["critical"]:
+    critical, suffixes = _broad_names()
+    if name in critical:
         return Severity.CRITICAL
-    if name.endswith(tuple(broad["suffixes"])):
+    if name.endswith(suffixes):
         return Severity.HIGH
     return None
+
+
+@cache
+def _broad_names() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The AWS managed policies that grant everything, and the suffixes of FullAccess ones."""
+    broad = managed_table()["broad"]
+    return frozenset(broad["critical"]), tuple(broad["suffixes"])
 
 
 def _template_severity(policy: Policy) -> Severity:
@@ -518,14 +526,24 @@ class _Hit:
 def _on_every_resource(inventory: Inventory, wanted: tuple[str, ...]) -> Iterator[_Hit]:
     """Statements the project wrote that grant one of ``wanted`` (through a literal or a partial
     wildcard like ``iam:Pass*``; ``*`` and ``service:*`` are FG101's) on every resource."""
+    for role, users, policy, statement, resources in _on_all_resources(inventory):
+        actions = _granted(statement, wanted)
+        if actions:
+            yield _Hit(role, users, policy, statement, actions, list(resources))
+
+
+@per_inventory  # four rules ask
+def _on_all_resources(
+    inventory: Inventory,
+) -> list[tuple[Role, list[Function], Policy, Statement, list[str]]]:
+    """Statements the project wrote with all-resource entries (and those entries)."""
+    out = []
     for role, users in roles_with_users(inventory):
         for policy, statement in _own_statements(role):
             resources = _wild(statement)
-            if not resources:
-                continue
-            actions = _granted(statement, wanted)
-            if actions:
-                yield _Hit(role, users, policy, statement, actions, resources)
+            if resources:
+                out.append((role, users, policy, statement, resources))
+    return out
 
 
 def _hit_finding(check: Rule, hit: _Hit, message: str, severity: Severity | None) -> Finding:
@@ -802,6 +820,8 @@ def _escalations(role: Role) -> tuple[list[tuple[str, tuple[str, ...]]], dict[st
         source = next((s for s in allows if _iam_data.grants(s.actions, action)), None)
         if source is not None:
             granting[action] = source
+    if not granting:  # the common case: no method can be complete
+        return [], granting
     methods = [m for m in ESCALATION_METHODS if all(a in granting for a in m[1])]
     return methods, granting
 

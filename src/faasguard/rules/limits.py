@@ -351,11 +351,12 @@ def public_without_concurrency_cap(inventory: Inventory) -> Iterator[Finding]:
         shown = doors or public
         setting = "max_instances" if fn.provider is Provider.GCP else "reserved concurrency"
         how = "anonymous callers reach it through" if doors else "it is reachable through"
+        labels = [t.label for t in shown]
         yield public_without_concurrency_cap.finding(
-            f"{fn.name} has no {setting}; {how} {', '.join(t.label for t in shown[:3])}",
+            f"{fn.name} has no {setting}; {how} {', '.join(labels[:3])}",
             fn.location,
             function=fn,
-            evidence={"triggers": [t.label for t in shown], "anonymous": bool(doors)},
+            evidence={"triggers": labels, "anonymous": bool(doors)},
             related=[("trigger", t.location) for t in shown[:10]],
             key="concurrency",
             severity=None if doors else Severity.LOW,
@@ -411,12 +412,13 @@ def event_driven_without_concurrency_cap(inventory: Inventory) -> Iterator[Findi
         sources = [t for t in fn.triggers if t.kind in _FAN_OUT]
         if not sources:
             continue
+        labels = [t.label for t in sources]
         yield event_driven_without_concurrency_cap.finding(
             f"{fn.name} has no reserved concurrency; bursts from "
-            f"{', '.join(t.label for t in sources[:3])} scale it without limit",
+            f"{', '.join(labels[:3])} scale it without limit",
             fn.location,
             function=fn,
-            evidence={"sources": [t.label for t in sources]},
+            evidence={"sources": labels},
             related=[("trigger", t.location) for t in sources[:10]],
             key="concurrency",
         )

@@ -93,7 +93,11 @@ _POINTER = re.compile(r"^(?:arn:|/|ssm:|https?://[^@\s]*$)\S*$")
 
 
 def is_public_dev_value(value: str) -> bool:
-    return any(marker.lower() in value.lower() for marker in _PUBLIC_DEV_VALUES)
+    lowered = value.lower()
+    return any(marker in lowered for marker in _PUBLIC_DEV_MARKERS)
+
+
+_PUBLIC_DEV_MARKERS = tuple(marker.lower() for marker in _PUBLIC_DEV_VALUES)
 
 
 def _secret_default(name: str, value: str, flagged: bool) -> SecretMatch | None:

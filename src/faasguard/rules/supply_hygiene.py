@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from faasguard._memo import per_inventory
 from faasguard.model import (
     Category,
     Dependency,
@@ -31,6 +32,7 @@ _PY_LOCKS = ("poetry.lock", "uv.lock", "pylock.toml")
 _COMMIT = re.compile(r"(?:^|[@#/=])([0-9a-f]{40}|[0-9a-f]{64})(?:$|[&#?])", re.IGNORECASE)
 
 
+@per_inventory  # six rules ask
 def _owners(inventory: Inventory) -> dict[str, Function]:
     return {fn.id: fn for fn in inventory.functions}
 

@@ -31,6 +31,8 @@ SKIPPED_DIRS = discovery.SKIPPED_DIRS | {
 }
 _PYLOCK = re.compile(r"pylock\.[^.]+\.toml")
 _REQUIREMENTS = re.compile(r"^(?:.*[-_.])?requirements(?:[-_.][^/]*)?\.(?:txt|in)$")
+
+
 def _lazy(module: str, function: str) -> Reader:
     """A reader whose module (and packaging, tomli, yaml) loads on the first file it reads:
     every scan asks `reader_for`, few trees have dependency files of every format."""
@@ -309,13 +311,20 @@ def _tie(
 ) -> list[Manifest]:
     dirs = _Dirs(manifests)
     owners: dict[str, list[str]] = {m.path: [] for m in manifests}
+    # functions of one definition file often share a code directory: look each up once
+    by_code: dict[tuple[str | None, str | None, str], set[str]] = {}
     for fn in functions:
         eco = _ecosystem_of(fn.runtime)
-        chosen = set(_for_code(dirs, eco, fn))
+        key = (eco, fn.code_path, fn.location.file)  # all _for_code reads
+        chosen = by_code.get(key)
+        if chosen is None:
+            chosen = by_code[key] = _for_code(dirs, eco, fn)
         for layer_dir in _layers_of(fn, layer_dirs):
-            chosen |= dirs.under(layer_dir, eco)
-        for path in chosen:
-            owners[path].append(fn.id)
+            chosen = chosen | dirs.under(layer_dir, eco)  # a new set: the memo stays as it is
+        if chosen:
+            owner = fn.id
+            for path in chosen:
+                owners[path].append(owner)
     return [replace(m, functions=tuple(owners[m.path])) if owners[m.path] else m for m in manifests]
 
 
