@@ -5,27 +5,29 @@ dataclasses module pickles a frozen slotted class through Python-level ``__getst
 ``__setstate__`` that look the fields up again for every object: over a large tree that was
 most of the cost of moving results between processes, paid on the main process's critical
 path. ``fast_pickle`` gives a class a ``__reduce__`` that reads its fields with one
-``attrgetter`` call and restores them through the slots' own descriptors (a third of the
-cost both ways).
+``attrgetter`` call and restores them with ``faasguard._frozen``'s builder.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from types import MemberDescriptorType
 from typing import Any, TypeVar
 
+from faasguard._frozen import builder
+
 T = TypeVar("T")
 
-_SETTERS: dict[type, tuple[Any, ...]] = {}  # each field's slot descriptor's bound __set__
+_BUILDERS: dict[type, Callable[[Sequence[Any]], Any]] = {}
 
 
 def _restore(cls: type[T], values: tuple[Any, ...]) -> T:
-    obj = object.__new__(cls)
-    for set_slot, value in zip(_SETTERS[cls], values, strict=True):
-        set_slot(obj, value)
-    return obj
+    build = _BUILDERS.get(cls)
+    if build is None:  # made on first use: a builder compiles a little code
+        build = _BUILDERS[cls] = builder(cls)
+    return build(values)  # type: ignore[no-any-return]
 
 
 def fast_pickle(cls: type[T]) -> type[T]:
@@ -34,7 +36,6 @@ def fast_pickle(cls: type[T]) -> type[T]:
     slots = tuple(cls.__dict__.get(name) for name in names)
     if not names or not all(type(slot) is MemberDescriptorType for slot in slots):
         raise TypeError(f"{cls.__name__}: fast_pickle needs a slotted dataclass with fields")
-    _SETTERS[cls] = tuple(slot.__set__ for slot in slots)
     if len(names) == 1:
         name = names[0]
 

@@ -274,6 +274,13 @@ def _load(args: argparse.Namespace, config, *, progress: bool, meanwhile=None): 
         return build_inventory(Path(args.path), ctx, excludes, progress=tick, meanwhile=meanwhile)
 
 
+_FORMAT_MODULES = {
+    "json": ("faasguard.report.json_format", "orjson"),
+    "sarif": ("faasguard.report.sarif", "orjson"),
+    "text": ("faasguard.report.text",),
+}
+
+
 def _names_rules(args: argparse.Namespace, config) -> bool:  # type: ignore[no-untyped-def]
     return bool(args.rules or config.enable is not None or config.disable or config.severity)
 
@@ -319,8 +326,9 @@ def _scan(args: argparse.Namespace) -> int:
     def meanwhile(manifests: Sequence[Any]) -> None:
         from faasguard.rules import prepare_rules
 
-        for later in ("faasguard.suppress", "faasguard.reach", "faasguard.report"):
-            importlib.import_module(later)  # here, while the workers load, not after
+        for later in ("faasguard.suppress", "faasguard.reach", *_FORMAT_MODULES[args.format]):
+            with contextlib.suppress(ImportError):  # orjson is optional
+                importlib.import_module(later)  # here, while the workers load, not after
 
         if not chosen:
             chosen.append(_selected_rules(args, config))
