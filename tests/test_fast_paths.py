@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import itertools
+import json
 import pickle
 import random
 import subprocess
@@ -578,6 +579,21 @@ def test_json_without_the_non_str_keys_option_is_byte_for_byte_the_same(pretty: 
     plain = {"a": [1, 2.5, None, True, "é", {"b": {"c": []}}], "d": {}}
     for data in (plain, {**plain, Kind.HTTP: 1}, {"x": {1: "one", None: 2}}, [{"k": {2.5: 0}}]):
         assert dumps(data, pretty=pretty) == orjson.dumps(data, option=option)
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_a_report_ends_with_one_newline_from_either_encoder(
+    pretty: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faasguard.report.json_format import dumps
+
+    data = {"findings": [{"message": "é\nx", "rank": 3}], "n": 1}
+    with_orjson = dumps(data, pretty=pretty, newline=True)
+    assert with_orjson == dumps(data, pretty=pretty) + b"\n"
+    monkeypatch.setitem(sys.modules, "orjson", None)  # as if it were not installed
+    with_json = dumps(data, pretty=pretty, newline=True)
+    assert with_json.endswith(b"\n") and not with_json.endswith(b"\n\n")
+    assert json.loads(with_json) == json.loads(with_orjson) == data
 
 
 @pytest.mark.parametrize(

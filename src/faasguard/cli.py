@@ -413,7 +413,7 @@ def _inventory(args: argparse.Namespace) -> int:
     from faasguard.report.json_format import dumps
 
     inventory = _load(args, _config(args), progress=False)
-    _write(dumps(inventory_dict(inventory), pretty=True) + b"\n", args.output)
+    _write(dumps(inventory_dict(inventory), pretty=True, newline=True), args.output)
     return EXIT_CLEAN
 
 

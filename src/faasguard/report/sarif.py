@@ -158,4 +158,4 @@ def render_sarif(report: Report) -> bytes:
     """The SARIF log as UTF-8 JSON."""
     from faasguard.report.json_format import PRETTY_MAX, dumps
 
-    return dumps(sarif_dict(report), pretty=len(report.findings) <= PRETTY_MAX) + b"\n"
+    return dumps(sarif_dict(report), pretty=len(report.findings) <= PRETTY_MAX, newline=True)
