@@ -150,11 +150,24 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+# Set by run() for a process that ends with the command: what a scan built is kept here, so
+# that returning from the command does not free it object by object just before the exit.
+_KEPT: list[object] | None = None
+
+
+def _keep(*objects: object) -> None:
+    if _KEPT is not None:
+        _KEPT.extend(objects)
+
+
 def run() -> None:
     """The console entry point: main(), then, after a scan or an inventory, exit without
     tearing the interpreter down. Freeing a large scan's objects one by one at exit takes a
     tenth of a second and serves nobody: the output is written and flushed first."""
+    global _KEPT
     args = _parser().parse_args()
+    if args.command in _BUILDS_INVENTORY:
+        _KEPT = []
     code = _main(args)
     if args.command in _BUILDS_INVENTORY:
         for stream in (sys.stdout, sys.stderr):
@@ -358,6 +371,7 @@ def _scan(args: argparse.Namespace) -> int:
         suppressed=tuple(hidden),
         ungated=UNCHECKED_RULES if args.allow_unchecked else frozenset(),
     )
+    _keep(report, found)
     unchecked = [f for f in report.findings if f.rule_id in UNCHECKED_RULES]
     unaccepted = bool(unchecked) and not args.allow_unchecked
     verdict = EXIT_FINDINGS if report.gating or unaccepted else EXIT_CLEAN
@@ -413,6 +427,7 @@ def _inventory(args: argparse.Namespace) -> int:
     from faasguard.report.json_format import dumps
 
     inventory = _load(args, _config(args), progress=False)
+    _keep(inventory)
     _write(dumps(inventory_dict(inventory), pretty=True, newline=True), args.output)
     return EXIT_CLEAN
 
