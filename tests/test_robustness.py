@@ -131,7 +131,7 @@ def _mutants(path: Path, rng: random.Random) -> list[str]:
             out.append("\n".join(lines[:i] + lines[i + 1 :]))
         elif choice == 2 and lines:
             i = rng.randrange(len(lines))
-            out.append("\n".join([*lines[:i + 1], lines[i], *lines[i + 1:]]))
+            out.append("\n".join([*lines[: i + 1], lines[i], *lines[i + 1 :]]))
         else:
             out.append(_structural(path, text, rng))
     return out

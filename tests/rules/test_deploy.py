@@ -215,5 +215,5 @@ def test_fg601_deprecated_azure_extension_bundle(tmp_path: Path) -> None:
     for name, version in (("v4", "[4.*, 5.0.0)"), ("v4b", "[4.0.0, 5.0.0)")):
         files = {"host.json": host % version, "Tick/function.json": fn}
         assert run("FG601", tmp_path / name, files) == []
-    preview = host.replace("ExtensionBundle\"", "ExtensionBundle.Preview\"") % "[3.*, 4.0.0)"
+    preview = host.replace('ExtensionBundle"', 'ExtensionBundle.Preview"') % "[3.*, 4.0.0)"
     assert run("FG601", tmp_path / "pre", {"host.json": preview, "Tick/function.json": fn}) == []
