@@ -8,4 +8,5 @@ fi
 .venv/bin/pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
 bash scripts/fetch_test_data.sh
 .venv/bin/ruff check src tests benchmarks scripts
+.venv/bin/ruff format --check src tests benchmarks scripts
 .venv/bin/python -m pytest -q "$@"
