@@ -763,3 +763,42 @@ def test_suppressions_looked_up_by_file_hide_what_a_scan_of_all_hides() -> None:
     assert apply(findings, suppressions, baseline) == (kept, hidden)
     assert {s.reason for s in hidden} >= {"first", "second", "whole file", "other rule"}
     assert kept and apply(findings, [], set()) == (findings, [])
+
+
+# -- building frozen model objects from their values ---------------------------------------------
+
+
+def _model_classes() -> list[type]:
+    import faasguard.model as model
+
+    return [c for c in vars(model).values() if dataclasses.is_dataclass(c)]
+
+
+@pytest.mark.parametrize("cls", _model_classes(), ids=lambda c: c.__name__)
+def test_a_built_object_is_the_one_the_constructor_makes(cls: type) -> None:
+    from faasguard import _frozen
+
+    fields = dataclasses.fields(cls)
+    values = [f"v{i}" for i in range(len(fields))]  # distinct per field: a swap would show
+    expected = cls(*values)
+    for build in (_frozen.builder(cls), _frozen._slot_by_slot(cls, tuple(f.name for f in fields))):
+        made = build(values)
+        assert type(made) is cls and made == expected
+        assert [getattr(made, f.name) for f in fields] == values
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, fields[0].name, "changed")
+
+
+def test_the_builders_refuse_what_they_cannot_build() -> None:
+    from faasguard import _frozen
+    from faasguard.model import Finding
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+
+    with pytest.raises(TypeError, match="slotted"):
+        _frozen.builder(Plain)
+    names = tuple(f.name for f in dataclasses.fields(Finding))
+    with pytest.raises(ValueError, match="takes"):
+        _frozen._slot_by_slot(Finding, names)(["too", "few"])
