@@ -25,7 +25,7 @@ import pathspec
 import pytest
 import yaml
 
-from faasguard import _pickle, discovery
+from faasguard import _frozen, discovery
 from faasguard._located import _Loader
 from faasguard.inventory import LoadContext, _sls_vars, build_inventory
 from faasguard.model import Finding, Function, Inventory, Layer, Location
@@ -300,24 +300,20 @@ def test_model_objects_survive_pickle_and_copy_field_for_field(example: str) -> 
     assert pickle.loads(pickle.dumps(inventory)) == inventory
 
 
-def test_every_frozen_model_class_takes_the_fast_reduction() -> None:
+def _model_classes() -> list[type]:
     import faasguard.model as model
+
+    return [c for c in vars(model).values() if dataclasses.is_dataclass(c)]
+
+
+def test_every_frozen_model_class_takes_the_fast_reduction() -> None:
     from faasguard.inventory._base import Candidate
 
-    classes = [c for c in vars(model).values() if dataclasses.is_dataclass(c)] + [Candidate]
+    classes = [*_model_classes(), Candidate]
     assert len(classes) >= 18
     for cls in classes:
         assert cls.__dict__.get("__reduce__") is not None, cls.__name__
         assert cls.__reduce__.__qualname__.startswith("fast_pickle."), cls.__name__
-
-
-def test_fast_pickle_refuses_a_class_without_slots() -> None:
-    @dataclasses.dataclass(frozen=True)
-    class Plain:
-        a: int
-
-    with pytest.raises(TypeError, match="slotted"):
-        _pickle.fast_pickle(Plain)
 
 
 # -- rules prepared while templates load ---------------------------------------------------------
@@ -768,16 +764,8 @@ def test_suppressions_looked_up_by_file_hide_what_a_scan_of_all_hides() -> None:
 # -- building frozen model objects from their values ---------------------------------------------
 
 
-def _model_classes() -> list[type]:
-    import faasguard.model as model
-
-    return [c for c in vars(model).values() if dataclasses.is_dataclass(c)]
-
-
 @pytest.mark.parametrize("cls", _model_classes(), ids=lambda c: c.__name__)
 def test_a_built_object_is_the_one_the_constructor_makes(cls: type) -> None:
-    from faasguard import _frozen
-
     fields = dataclasses.fields(cls)
     values = [f"v{i}" for i in range(len(fields))]  # distinct per field: a swap would show
     expected = cls(*values)
@@ -790,15 +778,15 @@ def test_a_built_object_is_the_one_the_constructor_makes(cls: type) -> None:
 
 
 def test_the_builders_refuse_what_they_cannot_build() -> None:
-    from faasguard import _frozen
     from faasguard.model import Finding
 
     @dataclasses.dataclass(frozen=True)
     class Plain:
         a: int
 
-    with pytest.raises(TypeError, match="slotted"):
-        _frozen.builder(Plain)
+    for needs_slots in (_frozen.builder, _frozen.values_of, _frozen.fast_pickle):
+        with pytest.raises(TypeError, match="slotted"):
+            needs_slots(Plain)
     names = tuple(f.name for f in dataclasses.fields(Finding))
     with pytest.raises(ValueError, match="takes"):
         _frozen._slot_by_slot(Finding, names)(["too", "few"])

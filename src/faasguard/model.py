@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from faasguard._pickle import fast_pickle
+from faasguard._frozen import fast_pickle
 
 
 class Provider(enum.StrEnum):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faasguard._pickle import fast_pickle
+from faasguard._frozen import fast_pickle
 from faasguard.model import Diagnostic, DiagnosticLevel, Function, Location, Resource, Role
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024

@@ -7,9 +7,8 @@ import dataclasses
 import fnmatch
 import re
 from collections.abc import Iterable
-from operator import attrgetter
 
-from faasguard._frozen import builder
+from faasguard._frozen import builder, values_of
 from faasguard.inventory._base import LoadResult
 from faasguard.model import REF_PREFIX, Function, Inventory, Resource, Role, Statement
 
@@ -56,9 +55,8 @@ def _with_reachable(fn: Function, index: _Index) -> Function:
     return _build_function(values)
 
 
-_FUNCTION_FIELDS = tuple(f.name for f in dataclasses.fields(Function))
-_function_values = attrgetter(*_FUNCTION_FIELDS)
-_REACHABLE = _FUNCTION_FIELDS.index("reachable")
+_function_values = values_of(Function)
+_REACHABLE = [f.name for f in dataclasses.fields(Function)].index("reachable")
 _build_function = builder(Function)
 
 
