@@ -16,7 +16,7 @@ from ._limits import Limits, check_body_bytes, check_structure, parse_json, too_
 from ._policy import Policy, check_mode, compile_excludes, compile_routes, select
 from ._problems import Rejection, problem, proxy_response
 from ._redact import RedactingFilter, Redactor
-from ._validation import Validator, compile_model, compile_schema
+from ._validation import Collector, Validator, compile_collecting, compile_model, compile_schema
 from ._view import BATCH_KINDS, HTTP_KINDS, Message, Request
 
 Handler = Callable[[Any, Any], Any]
@@ -97,6 +97,10 @@ class Guard:
         cats = frozenset(categories) if categories else None
         self.policy = Policy(check_mode(detect), compile_excludes(exclude), cats)
         self.routes = compile_routes(routes, self.policy)
+        # the schema's validator that also hands the detectors a JSON body's strings
+        self.body_collector: Collector | None = None
+        if schema is not None and self._detects():
+            self.body_collector = compile_collecting(dict(schema), "body")
         self.min_confidence = min_confidence
         self.scan_headers = tuple(h.lower() for h in scan_headers)
         self.require_auth = require_auth
@@ -110,7 +114,7 @@ class Guard:
             redactor=self.redactor,
         )
         self.function_name = function_name
-        self._scan = self._load_detector() if self._detects() else None
+        self._scan, self._clean = self._load_detector() if self._detects() else (None, None)
         if integrity is not None:
             from .integrity import verify_cold_start
 
@@ -133,10 +137,10 @@ class Guard:
         return self.policy.detect != "off" or any(p.detect != "off" for _, p in self.routes)
 
     @staticmethod
-    def _load_detector() -> Callable[..., list[tuple[str, Any]]]:
-        from .detectors import scan_value
+    def _load_detector() -> tuple[Callable[..., list[tuple[str, Any]]], Callable[..., bool]]:
+        from .detectors import clean_with_collected, scan_value
 
-        return scan_value
+        return scan_value, clean_with_collected
 
     # ----- decorator / middleware
     def __call__(self, handler: Handler) -> Handler:
@@ -251,9 +255,8 @@ class Guard:
                 request_id=call.request_id,
             )
             raise Rejection(401, "unauthenticated")
-        body = self._request_body(request)
-        if self.body_validator is not None:
-            self.body_validator(body)
+        body, is_json = self._request_body(request)
+        collected = self._validate_body(body, is_json)
         for part, validate in self.part_validators:
             validate({"query": request.query, "path": request.path_params,
                       "headers": request.headers}[part])  # fmt: skip
@@ -266,18 +269,31 @@ class Guard:
         if policy.detect != "off" and self._scan is not None:
             headers = request.headers
             target = {
-                "body": body,
+                "body": None,
                 "query": request.query,
                 "path": request.path_params,
                 "headers": {h: headers[h] for h in self.scan_headers if h in headers},
                 "url": request.path,
             }
-            self._detect(target, policy, call)
+            self._detect_with_body(target, body, collected, policy, call)
 
-    def _request_body(self, request: Request) -> object:
+    def _validate_body(self, body: object, is_json: bool) -> tuple[list[str], list[object]] | None:
+        """Validate the body against the schema, if any; for a body parsed from JSON, with
+        detection on, also the (strings, parts to walk) the collecting validator handed on."""
+        if is_json and self.body_collector is not None:
+            strings: list[str] = []
+            rest: list[object] = []
+            self.body_collector(body, strings.append, rest.append)
+            return strings, rest
+        if self.body_validator is not None:
+            self.body_validator(body)
+        return None
+
+    def _request_body(self, request: Request) -> tuple[object, bool]:
+        """The body as the checks see it, and whether it was parsed from JSON text."""
         raw = request.body
         if raw is None or raw == "":
-            return None
+            return None, False
         size = _adapters_size(raw, request.base64)
         check_body_bytes(size, self.limits)
         media_type = request.content_type
@@ -288,21 +304,21 @@ class Guard:
         if isinstance(body, bytes):
             if self.body_validator is not None:
                 raise Rejection(400, "malformed", [{"field": "body", "rule": "utf-8"}])
-            return None  # binary content is not inspected as text
+            return None, False  # binary content is not inspected as text
         assert isinstance(body, str)
         if _is_json(media_type) or (not media_type and self.body_validator is not None):
-            return parse_json(body, self.limits)
+            return parse_json(body, self.limits), True
         if not media_type and body.lstrip()[:1] in ("{", "["):
             try:
-                return parse_json(body, self.limits)
+                return parse_json(body, self.limits), True
             except Rejection as rejection:
                 if rejection.status != 400:
                     raise
         if media_type == _FORM:
-            return _form(body, self.limits)
+            return _form(body, self.limits), False
         if len(body) > self.limits.max_string_length:
             raise too_large("max_string_length")
-        return body
+        return body, False
 
     def _accepts(self, media_type: str) -> bool:
         allowed = self.content_types
@@ -378,23 +394,26 @@ class Guard:
     def _check_message(self, message: Message, call: _events.Invocation) -> None:
         if self.gates:
             message.identity = self._pass_gates(message, call)
-        body = message.body
+        body, is_json = message.body, False
         if message.text is not None:
-            body = self._message_text(message.text)
+            body, is_json = self._message_text(message.text)
         elif body is not None and message.kind != "direct":
             check_structure(body, self.limits)
-        if self.body_validator is not None and message.kind not in ("s3",):
-            self.body_validator(body)
+        collected = None
+        if message.kind != "s3":
+            collected = self._validate_body(body, is_json)
         if self.policy.detect != "off" and self._scan is not None:
-            self._detect({"body": body, **message.strings}, self.policy, call)
+            target = {"body": None, **message.strings}
+            self._detect_with_body(target, body, collected, self.policy, call)
 
-    def _message_text(self, text: str) -> object:
+    def _message_text(self, text: str) -> tuple[object, bool]:
+        """The message body as the checks see it, and whether it was parsed from JSON text."""
         check_body_bytes(len(text), self.limits)
         if text.lstrip()[:1] in ("{", "[") or self.body_validator is not None:
-            return parse_json(text, self.limits)
+            return parse_json(text, self.limits), True
         if len(text) > self.limits.max_string_length:
             raise too_large("max_string_length")
-        return text
+        return text, False
 
     # ----- access control
     def _pass_gates(self, item: Request | Message, call: _events.Invocation) -> Any:
@@ -415,6 +434,18 @@ class Guard:
         return access.identity
 
     # ----- detection and events
+    def _detect_with_body(
+        self, target: dict[str, object], body: object,
+        collected: tuple[list[str], list[object]] | None,
+        policy: Policy, call: _events.Invocation,
+    ) -> None:  # fmt: skip
+        """_detect on `target` with `body` in place of its None "body", unless what the
+        collecting validator handed on shows the whole target clean without a walk."""
+        assert self._clean is not None
+        if collected is None or not self._clean(target, *collected, policy.categories):
+            target["body"] = body
+            self._detect(target, policy, call)
+
     def _detect(self, target: dict[str, object], policy: Policy, call: _events.Invocation) -> None:
         assert self._scan is not None
         found = self._scan(target, categories=policy.categories)

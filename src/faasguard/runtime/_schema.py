@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 Check = Callable[[object], None]
+Collect = Callable[[object, Callable[[object], None], Callable[[object], None]], None]
 
 MAX_SCHEMA_DEPTH = 12  # nested subschemas; deeper schemas are left to fastjsonschema
 MAX_VALUE_DEPTH = 16  # nesting of enum / const / annotation values
@@ -33,6 +35,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "array": (list, tuple),
     "object": (dict,),
 }
+_SCALAR_TYPES = frozenset({"null", "boolean", "integer", "number"})
 _ANNOTATIONS = frozenset(
     {"title", "description", "examples", "$comment", "readOnly", "writeOnly", "deprecated"}
 )
@@ -82,10 +85,27 @@ class _Unsupported(Exception):
 
 def compile_fast(schema: dict[str, Any]) -> Check | None:
     """A validator for `schema`, or None when fastjsonschema must handle it."""
+    return _compile_validator(schema, collect=False)  # type: ignore[return-value]
+
+
+def compile_collecting(schema: dict[str, Any]) -> Collect | None:
+    """`compile_fast(schema)` in collect mode, or None where compile_fast gives None.
+
+    `check(value, a, r)` validates exactly as compile_fast's function does and, once `value`
+    is valid, has handed on every string the value holds: a string where the schema pins one
+    down goes to `a`; any part whose strings the schema does not pin down (no single type,
+    keys beyond the declared properties, patternProperties, a declared key starting with "$")
+    goes whole to `r`, for a generic walk. Declared keys that are not identifiers go to `a`.
+    Meant for parsed JSON (exact str, dict and list types): the detectors then read a valid
+    body's strings without walking it."""
+    return _compile_validator(schema, collect=True)  # type: ignore[return-value]
+
+
+def _compile_validator(schema: dict[str, Any], collect: bool) -> Check | Collect | None:
     if type(schema) is not dict:
         return None
     try:
-        return _Compiler(_known_formats(schema)).compile(schema)
+        return _Compiler(_known_formats(schema), collect).compile(schema)
     except (_Unsupported, RecursionError):
         return None
 
@@ -264,8 +284,9 @@ class _Spot:
 
 
 class _Compiler:
-    def __init__(self, known_formats: frozenset[str]) -> None:
+    def __init__(self, known_formats: frozenset[str], collect: bool = False) -> None:
         self.known_formats = known_formats
+        self.collect = collect  # see compile_collecting: the root function gets (x0, a, r)
         self.functions: list[list[str]] = []
         self.counter = 0
         self.pattern_regexes: dict[str, str] = {}  # pattern keyword text -> compiled text
@@ -307,8 +328,9 @@ class _Compiler:
 
     def function(self, schema: object, depth: int, name: str | None = None) -> str:
         """A separate generated function for `schema`; its violations have paths relative to it."""
+        root = name is not None and self.collect
         name = name or self.fresh("_f")
-        lines = [f"def {name}(x0):"]
+        lines = [f"def {name}(x0, a, r):" if root else f"def {name}(x0):"]
         self.functions.append(lines)
         body: list[str] = []
         self.node(schema, _Spot("x0", (), depth), body)
@@ -317,6 +339,8 @@ class _Compiler:
 
     def node(self, schema: object, at: _Spot, out: list[str]) -> None:
         if schema is True:
+            if self.collect:
+                out.append(f"{at.ind}r({at.var})")
             return
         if schema is False:
             out.append(at.ind + at.fail(None))
@@ -334,6 +358,38 @@ class _Compiler:
         self.guarded_groups(schema, at, out, known)
         if "const" in schema:
             _when(out, at, f"not {self.same(at.var, schema['const'])}", "const")
+        if self.collect:
+            self.collection(schema, at, out)
+
+    def collection(self, schema: dict[str, Any], at: _Spot, out: list[str]) -> None:
+        """Collect mode, after the node's checks: where the valid value's strings go."""
+        types = frozenset(_type_names(schema["type"])) if "type" in schema else None
+        if types == {"string"}:
+            out.append(f"{at.ind}a({at.var})")
+        elif types is not None and types <= _SCALAR_TYPES:
+            pass  # no string inside
+        elif types == {"array"} and schema.get("items", True) not in (True, {}):
+            pass  # each item's own node collects (`items: false`: the array is empty)
+        elif types == {"object"} and self.keys_known(schema):
+            properties = schema.get("properties", {})
+            for key in properties:
+                if not key.isidentifier():
+                    out.append(f"{at.ind}if {key!r} in {at.var}:")
+                    out.append(f"{at.ind}    a({key!r})")
+            if schema.get("additionalProperties", True) is not False:
+                declared = self.constant(frozenset(properties))
+                out.append(f"{at.ind}if not {declared}.issuperset({at.var}):")
+                out.append(f"{at.ind}    r({at.var})")
+        else:
+            out.append(f"{at.ind}r({at.var})")
+
+    @staticmethod
+    def keys_known(schema: dict[str, Any]) -> bool:
+        """An object whose every key is a declared property (checked at run time) that is no
+        operator key: its properties' nodes collect all of it."""
+        if schema.get("patternProperties"):
+            return False
+        return not any(key[:1] == "$" for key in schema.get("properties", {}))
 
     def guarded_groups(
         self, schema: dict[str, Any], at: _Spot, out: list[str], known: frozenset[str] | None
@@ -499,7 +555,8 @@ class _Compiler:
             out.append(f"{at.ind}for {key}, {value} in {at.var}.items():")
             for search, subschema in patterns:
                 body = []
-                self.node(subschema, at.child(value, key, at.ind + "        "), body)
+                with self.checking_only():  # the object goes whole to r()
+                    self.node(subschema, at.child(value, key, at.ind + "        "), body)
                 out.append(f"{at.ind}    if {search}({key}):")
                 out.extend(body or [f"{at.ind}        pass"])
         if "additionalProperties" in schema:
@@ -568,7 +625,8 @@ class _Compiler:
             return
         if type(extra) is not dict:
             raise _Unsupported
-        check = self.function(extra, at.depth + 1)
+        with self.checking_only():  # an object with extra keys goes whole to r()
+            check = self.function(extra, at.depth + 1)
         searches = "(" + "".join(f"{search}.__self__, " for search, _ in patterns) + ")"
         out.append(f"{at.ind}        try:")
         out.append(f"{at.ind}            {check}({at.var}[{key}])")
@@ -577,6 +635,15 @@ class _Compiler:
             f"{at.ind}            _first_extra_failure({at.var}, {declared}, {searches}, "
             f"{check}, [{', '.join(at.path)}])"
         )
+
+    @contextmanager
+    def checking_only(self) -> Iterator[None]:
+        """Generate code that validates without collecting (in either mode)."""
+        saved, self.collect = self.collect, False
+        try:
+            yield
+        finally:
+            self.collect = saved
 
     def pattern(self, text: object) -> str:
         if type(text) is not str:

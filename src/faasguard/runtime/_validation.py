@@ -14,6 +14,9 @@ from typing import Any
 from ._problems import Rejection, join_path
 
 Validator = Callable[[object], None]
+# (value, a, r): validates like a Validator and hands on the value's strings (see
+# _schema.compile_collecting)
+Collector = Callable[[object, Callable[[object], None], Callable[[object], None]], None]
 
 MISSING_FASTJSONSCHEMA = (
     "faasguard.runtime: this JSON Schema uses keywords faasguard's built-in validator does not "
@@ -36,8 +39,7 @@ def compile_schema(schema: dict[str, Any], root: str) -> Validator:
             try:
                 fast(value)
             except SchemaViolation as error:
-                errors = [{"field": join_path(root, error.path), "rule": str(error.rule)}]
-                raise Rejection(400, "validation", errors) from None
+                raise _violation(root, error) from None
 
         return validate_fast
     try:
@@ -56,6 +58,31 @@ def compile_schema(schema: dict[str, Any], root: str) -> Validator:
             raise Rejection(400, "validation", errors) from None
 
     return validate
+
+
+def compile_collecting(schema: dict[str, Any], root: str) -> Collector | None:
+    """compile_schema's validator in collect mode, raising the same Rejections; None when the
+    schema needs fastjsonschema (which cannot collect)."""
+    from ._schema import SchemaViolation
+    from ._schema import compile_collecting as compile_
+
+    fast = compile_(schema)
+    if fast is None:
+        return None
+
+    def collect(value: object, a: Callable[[object], None], r: Callable[[object], None]) -> None:
+        try:
+            fast(value, a, r)
+        except SchemaViolation as error:
+            raise _violation(root, error) from None
+
+    return collect
+
+
+def _violation(root: str, error: Any) -> Rejection:
+    """The 400 for a SchemaViolation: the field path and keyword, nothing of the value."""
+    errors = [{"field": join_path(root, error.path), "rule": str(error.rule)}]
+    return Rejection(400, "validation", errors)
 
 
 def _field(root: str, value: object, path: list[object]) -> str:

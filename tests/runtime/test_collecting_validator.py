@@ -1,0 +1,231 @@
+"""The schema's collecting validator: it validates exactly as compile_fast does, hands on every
+string a valid value holds (or the part holding it), and the guard that reads a JSON body's
+strings from it blocks and passes exactly what the full detection walk does."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import fastjsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from faasguard.runtime import Guard
+from faasguard.runtime._schema import SchemaViolation, compile_collecting, compile_fast
+from tests.runtime._guard_events import Context, apigw_v1
+from tests.runtime.test_schema_compiler import (
+    GOOD_ORDER,
+    ORDER_SCHEMA,
+    SCHEMAS,
+    _reference,
+    instance_for,
+)
+
+ATTACKS = [
+    "1' OR '1'='1",
+    "<script>alert(1)</script>",
+    "; cat /etc/passwd",
+    "../../../../etc/passwd",
+    "{{7*7}}",
+    '{"$where": "sleep(1000)"}',
+]
+
+
+def _outcome(check: Any, value: object, *collectors: Any) -> object:
+    try:
+        check(copy.deepcopy(value), *collectors)
+    except SchemaViolation as violation:
+        return violation.path, violation.rule
+    except (TypeError, ValueError, ArithmeticError) as error:
+        return type(error).__name__
+    return None
+
+
+def _strings(value: object, keys: list[str], values: list[str]) -> None:
+    """Every mapping key into `keys`, every other string into `values`."""
+    if isinstance(value, str):
+        values.append(value)
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            keys.append(key)
+            _strings(sub, keys, values)
+    elif isinstance(value, (list, tuple)):
+        for sub in value:
+            _strings(sub, keys, values)
+
+
+def _assert_covers(value: object, collected: list[object], rest: list[object]) -> None:
+    """What the detectors would read (collected strings, the rest walked with its keys) holds
+    every string value and every key that is not an identifier; and only the value's own."""
+    keys: list[str] = []
+    values: list[str] = []
+    _strings(value, keys, values)
+    rest_keys: list[str] = []
+    rest_values: list[str] = []
+    for part in rest:
+        _strings(part, rest_keys, rest_values)
+    read = set(collected) | set(rest_keys) | set(rest_values)
+    assert set(values) <= read
+    assert {key for key in keys if not key.isidentifier()} <= read
+    assert set(collected) <= set(keys) | set(values)
+    assert all(type(text) is str for text in collected)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_collecting_validates_as_compile_fast_and_covers_every_string(data: st.DataObject) -> None:
+    schema = data.draw(SCHEMAS, label="schema")
+    try:
+        _reference(json.dumps(schema))
+    except (fastjsonschema.JsonSchemaDefinitionException, re.error):
+        assert compile_collecting(schema) is None
+        return
+    check, collect = compile_fast(schema), compile_collecting(schema)
+    assert check is not None and collect is not None, schema
+    for _ in range(4):
+        value = data.draw(instance_for(schema), label="instance")
+        collected: list[object] = []
+        rest: list[object] = []
+        outcome = _outcome(collect, value, collected.append, rest.append)
+        assert outcome == _outcome(check, value)
+        if outcome is None:
+            _assert_covers(value, collected, rest)
+
+
+def test_order_body_strings_are_collected_without_a_walk() -> None:
+    collect = compile_collecting(ORDER_SCHEMA)
+    assert collect is not None
+    collected: list[object] = []
+    rest: list[object] = []
+    collect(GOOD_ORDER, collected.append, rest.append)
+    assert rest == []
+    assert sorted(collected) == sorted([
+        "Zoë O'Brien", "zoe.obrien@example.com", GOOD_ORDER["note"],
+        "12 Rue de l'Église", "Lyon", "69002", "FR",
+        "SKU-1000", "Blue ceramic mug", "SKU-1001", "Tea strainer", "SKU-1002", "Honey jar 500 g",
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "to_walk"),
+    [
+        # an undeclared key: the object goes whole to the walk
+        (ORDER_SCHEMA, {**GOOD_ORDER, "gift": "yes"}, "root"),
+        # keys named by patternProperties
+        ({"type": "object", "patternProperties": {"^x": {"type": "string"}}}, {"xa": "1"}, "root"),
+        # a declared operator key
+        ({"type": "object", "properties": {"$ne": {"type": "string"}}}, {"$ne": "1"}, "root"),
+        # no type, several types, any items
+        ({"properties": {"a": {"type": "string"}}}, {"a": "1"}, "root"),
+        ({"type": ["string", "object"]}, "text", "root"),
+        ({"type": "array"}, ["a", {"b": "c"}], "root"),
+        ({"type": "object", "properties": {"a": {}}}, {"a": ["x"]}, ["x"]),
+        ({"type": "object", "properties": {"a": True}}, {"a": {"k": "v"}}, {"k": "v"}),
+    ],
+)
+def test_parts_the_schema_does_not_pin_down_go_to_the_walk(
+    schema: dict[str, Any], value: object, to_walk: object
+) -> None:
+    collect = compile_collecting(schema)
+    assert collect is not None
+    rest: list[object] = []
+    collect(value, [].append, rest.append)
+    assert rest == [value if to_walk == "root" else to_walk]
+
+
+def test_declared_keys_that_are_not_identifiers_are_collected_when_present() -> None:
+    schema = {"type": "object", "properties": {"first-name": {"type": "integer"}, "ok": {}}}
+    collect = compile_collecting(schema)
+    assert collect is not None
+    collected: list[object] = []
+    collect({"first-name": 1}, collected.append, [].append)
+    assert collected == ["first-name"]
+    collected.clear()
+    collect({"ok": 1}, collected.append, [].append)
+    assert collected == []
+
+
+# -- the guard: the collecting path decides exactly as the full walk ------------------------
+
+
+def _guards(schema: dict[str, Any]) -> tuple[Guard, Guard]:
+    fast = Guard(schema=schema, detect="block", events=lambda event: None)
+    walk = Guard(schema=schema, detect="block", events=lambda event: None)
+    walk.body_collector = None  # every body through the full detection walk
+    return fast, walk
+
+
+def _answer(guard: Guard, body: object) -> tuple[object, object]:
+    """The status, and the problem's errors (field and rule) when rejected."""
+    handler = guard(lambda event, context: {"statusCode": 201, "body": ""})
+    result = handler(apigw_v1(body), Context())
+    if result["statusCode"] == 201:
+        return 201, None
+    return result["statusCode"], json.loads(result["body"]).get("errors")
+
+
+def test_guard_uses_the_collector_for_a_json_body_with_a_schema() -> None:
+    fast, walk = _guards(ORDER_SCHEMA)
+    assert fast.body_collector is not None and walk.body_collector is None
+    assert Guard(schema=ORDER_SCHEMA, detect="off").body_collector is None
+    assert Guard(detect="block").body_collector is None
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+@pytest.mark.parametrize(
+    "place",
+    ["customer", "note", "shipping.city", "items.name", "extra value", "extra key", "nested extra"],
+)
+def test_guard_blocks_an_attack_anywhere_in_the_body_as_the_walk_does(
+    attack: str, place: str
+) -> None:
+    body = copy.deepcopy(GOOD_ORDER)
+    if place == "customer":
+        body["customer"] = attack[:100]
+    elif place == "note":
+        body["note"] = attack
+    elif place == "shipping.city":
+        body["shipping"]["city"] = attack
+    elif place == "items.name":
+        body["items"][1]["name"] = attack
+    elif place == "extra value":
+        body["coupon"] = attack
+    elif place == "extra key":
+        body[attack] = "1"
+    else:
+        body["items"][0]["meta"] = {"tags": [attack]}
+    fast, walk = _guards(ORDER_SCHEMA)
+    expected = _answer(walk, body)
+    assert expected[0] == 403, (place, attack)
+    assert _answer(fast, body) == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_guard_answers_as_the_walk_for_any_schema_and_body(data: st.DataObject) -> None:
+    schema = data.draw(SCHEMAS, label="schema")
+    if not isinstance(schema, dict) or compile_collecting(schema) is None:
+        return
+    value = data.draw(instance_for(schema), label="instance")
+    value = json.loads(json.dumps(value))  # what a parsed body holds
+    if data.draw(st.booleans(), label="plant"):
+        value = _plant(value, data.draw(st.sampled_from(ATTACKS), label="attack"), data)
+    fast, walk = _guards(schema)
+    assert _answer(fast, value) == _answer(walk, value)
+
+
+def _plant(value: object, attack: str, data: st.DataObject) -> object:
+    """The value with one string (or key) replaced by the attack."""
+    if isinstance(value, str) or not isinstance(value, (dict, list)) or not value:
+        return attack
+    if isinstance(value, list):
+        index = data.draw(st.integers(0, len(value) - 1))
+        return [_plant(v, attack, data) if i == index else v for i, v in enumerate(value)]
+    key = data.draw(st.sampled_from(sorted(value)))
+    if data.draw(st.booleans()):
+        return {**value, key: _plant(value[key], attack, data)}
+    return {(attack if k == key else k): v for k, v in value.items()}
