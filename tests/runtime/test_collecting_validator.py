@@ -14,8 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from faasguard.runtime import Guard
-from faasguard.runtime._schema import SchemaViolation, compile_collecting, compile_fast
+from faasguard.runtime import Guard, Limits
+from faasguard.runtime._schema import (
+    MAX_SCHEMA_DEPTH,
+    SchemaViolation,
+    compile_collecting,
+    compile_fast,
+)
+from faasguard.runtime._validation import COLLECTED_MAX_DEPTH
 from tests.runtime._guard_events import Context, apigw_v1
 from tests.runtime.test_schema_compiler import (
     GOOD_ORDER,
@@ -94,6 +100,31 @@ def test_collecting_validates_as_compile_fast_and_covers_every_string(data: st.D
         assert outcome == _outcome(check, value)
         if outcome is None:
             _assert_covers(value, collected, rest)
+            if not rest:  # then the guard skips the nesting-depth check
+                assert _depth(value) <= COLLECTED_MAX_DEPTH
+
+
+def _depth(value: object) -> int:
+    """Containers nested, as check_structure counts them (a lone container is 1)."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, (list, tuple)):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def test_collected_depth_bound_follows_the_schema_depth_limit() -> None:
+    assert COLLECTED_MAX_DEPTH == MAX_SCHEMA_DEPTH + 1
+    schema: dict[str, Any] = {"type": "string"}
+    value: object = "leaf"
+    for _ in range(MAX_SCHEMA_DEPTH):
+        schema = {"type": "object", "properties": {"k": schema}}
+        value = {"k": value}
+    collect = compile_collecting(schema)
+    assert collect is not None
+    rest: list[object] = []
+    collect(value, [].append, rest.append)
+    assert rest == [] and _depth(value) == COLLECTED_MAX_DEPTH - 1
 
 
 def test_order_body_strings_are_collected_without_a_walk() -> None:
@@ -152,9 +183,9 @@ def test_declared_keys_that_are_not_identifiers_are_collected_when_present() -> 
 # -- the guard: the collecting path decides exactly as the full walk ------------------------
 
 
-def _guards(schema: dict[str, Any]) -> tuple[Guard, Guard]:
-    fast = Guard(schema=schema, detect="block", events=lambda event: None)
-    walk = Guard(schema=schema, detect="block", events=lambda event: None)
+def _guards(schema: dict[str, Any], limits: Limits | None = None) -> tuple[Guard, Guard]:
+    fast = Guard(schema=schema, detect="block", limits=limits, events=lambda event: None)
+    walk = Guard(schema=schema, detect="block", limits=limits, events=lambda event: None)
     walk.body_collector = None  # every body through the full detection walk
     return fast, walk
 
@@ -229,3 +260,29 @@ def _plant(value: object, attack: str, data: st.DataObject) -> object:
     if data.draw(st.booleans()):
         return {**value, key: _plant(value[key], attack, data)}
     return {(attack if k == key else k): v for k, v in value.items()}
+
+
+def _nest(levels: int) -> object:
+    value: object = "x"
+    for _ in range(levels):
+        value = {"k": [value]}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("body", "limits", "status"),
+    [
+        ({**GOOD_ORDER, "extra": _nest(20)}, None, 413),  # an extra part nests past 32
+        ({"items": [], "extra": _nest(20)}, None, 413),  # invalid too: 413 comes first
+        ({"items": "not a list", "extra": _nest(20)}, None, 413),
+        ({**GOOD_ORDER, "extra": _nest(10)}, None, 201),
+        ({**GOOD_ORDER, "extra": _nest(10)}, Limits(max_depth=8), 413),
+        (GOOD_ORDER, Limits(max_depth=2), 413),  # the schema's own depth, past a low limit
+        (GOOD_ORDER, Limits(max_depth=3), 201),
+    ],
+)
+def test_nesting_limit_holds_on_the_collecting_path(
+    body: object, limits: Limits | None, status: int
+) -> None:
+    for guard in _guards(ORDER_SCHEMA, limits):
+        assert _answer(guard, body)[0] == status

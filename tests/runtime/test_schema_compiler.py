@@ -156,6 +156,17 @@ def test_first_extra_property_is_the_one_fastjsonschema_reports() -> None:
         assert assert_agree(schema, reversed_body) is not None
 
 
+def test_extra_property_that_crashes_yields_to_the_failure_fastjsonschema_meets_first() -> None:
+    """An extra value fastjsonschema cannot even check (uniqueItems over a tuple holding a
+    list: unhashable) and one that violates maxItems: which one it gives depends on its set
+    order of the keys, and so does ours, whatever the dict's order."""
+    schema = {"type": "object", "additionalProperties": {"uniqueItems": True, "maxItems": 1}}
+    for size in range(1, 24):
+        body = {"crash": (([],),)} | {f"x[{n}]": (None, None) for n in range(size)}
+        assert assert_agree(schema, body) is not None
+        assert assert_agree(schema, dict(reversed(body.items()))) is not None
+
+
 # -- subset boundaries ------------------------------------------------------------------------
 
 UNSUPPORTED = [

@@ -12,11 +12,26 @@ from urllib.parse import parse_qs
 from . import _adapters, _events
 from ._deadline import DeadlineExceeded, run_with_deadline
 from ._gates import Access, Gate, bind_identity, reset_identity
-from ._limits import Limits, check_body_bytes, check_structure, parse_json, too_large
+from ._limits import (
+    Limits,
+    check_body_bytes,
+    check_depth,
+    check_structure,
+    parse_json,
+    parse_json_owing_depth,
+    too_large,
+)
 from ._policy import Policy, check_mode, compile_excludes, compile_routes, select
 from ._problems import Rejection, problem, proxy_response
 from ._redact import RedactingFilter, Redactor
-from ._validation import Collector, Validator, compile_collecting, compile_model, compile_schema
+from ._validation import (
+    COLLECTED_MAX_DEPTH,
+    Collector,
+    Validator,
+    compile_collecting,
+    compile_model,
+    compile_schema,
+)
 from ._view import BATCH_KINDS, HTTP_KINDS, Message, Request
 
 Handler = Callable[[Any, Any], Any]
@@ -101,6 +116,8 @@ class Guard:
         self.body_collector: Collector | None = None
         if schema is not None and self._detects():
             self.body_collector = compile_collecting(dict(schema), "body")
+        # a body the collector hands nothing of to a walk nests no deeper than the schema
+        self._collected_within_depth = self.limits.max_depth >= COLLECTED_MAX_DEPTH
         self.min_confidence = min_confidence
         self.scan_headers = tuple(h.lower() for h in scan_headers)
         self.require_auth = require_auth
@@ -255,8 +272,8 @@ class Guard:
                 request_id=call.request_id,
             )
             raise Rejection(401, "unauthenticated")
-        body, is_json = self._request_body(request)
-        collected = self._validate_body(body, is_json)
+        body, text = self._request_body(request)
+        collected = self._validate_body(body, text)
         for part, validate in self.part_validators:
             validate({"query": request.query, "path": request.path_params,
                       "headers": request.headers}[part])  # fmt: skip
@@ -277,23 +294,43 @@ class Guard:
             }
             self._detect_with_body(target, body, collected, policy, call)
 
-    def _validate_body(self, body: object, is_json: bool) -> tuple[list[str], list[object]] | None:
-        """Validate the body against the schema, if any; for a body parsed from JSON, with
-        detection on, also the (strings, parts to walk) the collecting validator handed on."""
-        if is_json and self.body_collector is not None:
-            strings: list[str] = []
-            rest: list[object] = []
+    def _validate_body(
+        self, body: object, text: str | None
+    ) -> tuple[list[str], list[object]] | None:
+        """Validate the body against the schema, if any. For a body parsed from JSON (`text`
+        not None: see _parse), also the (strings, parts to walk) the collecting validator
+        handed on, and the depth check `text` still owes, unless the collector proved the
+        body no deeper than the schema."""
+        if text is None or self.body_collector is None:
+            if self.body_validator is not None:
+                self.body_validator(body)
+            return None
+        strings: list[str] = []
+        rest: list[object] = []
+        try:
             self.body_collector(body, strings.append, rest.append)
-            return strings, rest
-        if self.body_validator is not None:
-            self.body_validator(body)
-        return None
+        except Rejection:
+            if text:  # a body nested past the limit answers 413 before any 400, as before
+                check_depth(text, body, self.limits)
+            raise
+        if text and (rest or not self._collected_within_depth):
+            check_depth(text, body, self.limits)
+        return strings, rest
 
-    def _request_body(self, request: Request) -> tuple[object, bool]:
-        """The body as the checks see it, and whether it was parsed from JSON text."""
+    def _parse(self, text: str) -> tuple[object, str | None]:
+        """A JSON text parsed within the limits, and what _validate_body takes: `text` while the
+        nesting-depth check is owed (the collector may prove it needless), "" once settled."""
+        if self.body_collector is None:
+            return parse_json(text, self.limits), ""
+        value, owed = parse_json_owing_depth(text, self.limits)
+        return value, text if owed else ""
+
+    def _request_body(self, request: Request) -> tuple[object, str | None]:
+        """The body as the checks see it; then, for a body parsed from JSON, the text whose
+        depth check is owed or "" (see _parse), else None."""
         raw = request.body
         if raw is None or raw == "":
-            return None, False
+            return None, None
         size = _adapters_size(raw, request.base64)
         check_body_bytes(size, self.limits)
         media_type = request.content_type
@@ -304,21 +341,21 @@ class Guard:
         if isinstance(body, bytes):
             if self.body_validator is not None:
                 raise Rejection(400, "malformed", [{"field": "body", "rule": "utf-8"}])
-            return None, False  # binary content is not inspected as text
+            return None, None  # binary content is not inspected as text
         assert isinstance(body, str)
         if _is_json(media_type) or (not media_type and self.body_validator is not None):
-            return parse_json(body, self.limits), True
+            return self._parse(body)
         if not media_type and body.lstrip()[:1] in ("{", "["):
             try:
-                return parse_json(body, self.limits), True
+                return self._parse(body)
             except Rejection as rejection:
                 if rejection.status != 400:
                     raise
         if media_type == _FORM:
-            return _form(body, self.limits), False
+            return _form(body, self.limits), None
         if len(body) > self.limits.max_string_length:
             raise too_large("max_string_length")
-        return body, False
+        return body, None
 
     def _accepts(self, media_type: str) -> bool:
         allowed = self.content_types
@@ -394,26 +431,28 @@ class Guard:
     def _check_message(self, message: Message, call: _events.Invocation) -> None:
         if self.gates:
             message.identity = self._pass_gates(message, call)
-        body, is_json = message.body, False
+        body, text = message.body, None
         if message.text is not None:
-            body, is_json = self._message_text(message.text)
+            body, text = self._message_text(message.text)
         elif body is not None and message.kind != "direct":
             check_structure(body, self.limits)
         collected = None
         if message.kind != "s3":
-            collected = self._validate_body(body, is_json)
+            collected = self._validate_body(body, text)
+        elif text:
+            check_depth(text, body, self.limits)
         if self.policy.detect != "off" and self._scan is not None:
             target = {"body": None, **message.strings}
             self._detect_with_body(target, body, collected, self.policy, call)
 
-    def _message_text(self, text: str) -> tuple[object, bool]:
-        """The message body as the checks see it, and whether it was parsed from JSON text."""
+    def _message_text(self, text: str) -> tuple[object, str | None]:
+        """The message body as the checks see it, and what _request_body gives with it."""
         check_body_bytes(len(text), self.limits)
         if text.lstrip()[:1] in ("{", "[") or self.body_validator is not None:
-            return parse_json(text, self.limits), True
+            return self._parse(text)
         if len(text) > self.limits.max_string_length:
             raise too_large("max_string_length")
-        return text, False
+        return text, None
 
     # ----- access control
     def _pass_gates(self, item: Request | Message, call: _events.Invocation) -> Any:

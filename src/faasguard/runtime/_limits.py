@@ -37,10 +37,19 @@ def base64_decoded_size(text: str) -> int:
 
 def parse_json(text: str, limits: Limits) -> object:
     """json.loads with limits: C-speed upper bounds first, an exact walk only when they may bite."""
+    value, owed = parse_json_owing_depth(text, limits)
+    if owed:
+        check_depth(text, value, limits)
+    return value
+
+
+def parse_json_owing_depth(text: str, limits: Limits) -> tuple[object, bool]:
+    """parse_json, and whether its nesting-depth check is still owed (not when the exact walk
+    already ran): then the caller runs check_depth(text, value), unless it has proved the value
+    shallow some other way."""
     size = len(text)  # a text holds no more ":" or "," than characters: count only when it may
     needs_walk = (
         size > limits.max_string_length
-        or text.count("{") + text.count("[") > limits.max_depth
         or (size > limits.max_keys and text.count(":") > limits.max_keys)
         or (size >= limits.max_array_length and text.count(",") >= limits.max_array_length)
     )
@@ -52,7 +61,14 @@ def parse_json(text: str, limits: Limits) -> object:
         raise Rejection(400, "malformed", [{"field": "body", "rule": "json"}]) from None
     if needs_walk:
         check_structure(value, limits)
-    return value
+    return value, not needs_walk
+
+
+def check_depth(text: str, value: object, limits: Limits) -> None:
+    """The nesting-depth limit on a value parsed from `text`: a value nests no deeper than its
+    text holds "{" and "[" (two C-speed counts), walked exactly only when that may bite."""
+    if text.count("{") + text.count("[") > limits.max_depth:
+        check_structure(value, limits)
 
 
 # the C scanner json.loads runs, called without loads' Python layers (type checks, decoder

@@ -248,7 +248,8 @@ def _first_extra_failure(
     prefix: list[str | int],
 ) -> None:
     """Re-run an additionalProperties subschema in the order fastjsonschema visits extra keys
-    (that of `set(obj.keys())`), so the reported violation is the one it reports."""
+    (that of `set(obj.keys())`), so the reported violation, or the crash (its error
+    propagates), is the one it gives."""
     for key in set(obj.keys()):
         if key in declared or any(pattern.search(key) for pattern in patterns):
             continue
@@ -296,6 +297,7 @@ class _Compiler:
             **{f.__name__: f for f in (isinstance, len, enumerate, int, float, str, dict, list)},
             "bool": bool,
             "_V": SchemaViolation,
+            "_ANY_ERROR": Exception,
             "_LIST": (list, tuple),
             "_first_extra_failure": _first_extra_failure,
             "_in_enum": _in_enum,
@@ -630,7 +632,9 @@ class _Compiler:
         searches = "(" + "".join(f"{search}.__self__, " for search, _ in patterns) + ")"
         out.append(f"{at.ind}        try:")
         out.append(f"{at.ind}            {check}({at.var}[{key}])")
-        out.append(f"{at.ind}        except _V:")
+        # any failure, a crash too (uniqueItems on unhashable tuples): fastjsonschema visits
+        # extra keys in set order, so the first failure in that order is the one to give
+        out.append(f"{at.ind}        except _ANY_ERROR:")
         out.append(
             f"{at.ind}            _first_extra_failure({at.var}, {declared}, {searches}, "
             f"{check}, [{', '.join(at.path)}])"

@@ -17,6 +17,9 @@ Validator = Callable[[object], None]
 # (value, a, r): validates like a Validator and hands on the value's strings (see
 # _schema.compile_collecting)
 Collector = Callable[[object, Callable[[object], None], Callable[[object], None]], None]
+# how deep a value nests when its collector handed nothing to r(): a container per schema node,
+# and schemas nest at most _schema.MAX_SCHEMA_DEPTH (12) deep below the root
+COLLECTED_MAX_DEPTH = 13
 
 MISSING_FASTJSONSCHEMA = (
     "faasguard.runtime: this JSON Schema uses keywords faasguard's built-in validator does not "
