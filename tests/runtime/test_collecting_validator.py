@@ -22,7 +22,7 @@ from faasguard.runtime._schema import (
     compile_fast,
 )
 from faasguard.runtime._validation import COLLECTED_MAX_DEPTH
-from tests.runtime._guard_events import Context, apigw_v1
+from tests.runtime._guard_events import Context, apigw_v1, s3, sqs
 from tests.runtime.test_schema_compiler import (
     GOOD_ORDER,
     ORDER_SCHEMA,
@@ -190,10 +190,10 @@ def _guards(schema: dict[str, Any], limits: Limits | None = None) -> tuple[Guard
     return fast, walk
 
 
-def _answer(guard: Guard, body: object) -> tuple[object, object]:
+def _answer(guard: Guard, body: object, event: dict | None = None) -> tuple[object, object]:
     """The status, and the problem's errors (field and rule) when rejected."""
     handler = guard(lambda event, context: {"statusCode": 201, "body": ""})
-    result = handler(apigw_v1(body), Context())
+    result = handler(event or apigw_v1(body), Context())
     if result["statusCode"] == 201:
         return 201, None
     return result["statusCode"], json.loads(result["body"]).get("errors")
@@ -286,3 +286,63 @@ def test_nesting_limit_holds_on_the_collecting_path(
 ) -> None:
     for guard in _guards(ORDER_SCHEMA, limits):
         assert _answer(guard, body)[0] == status
+
+
+def _request_with(place: str, attack: str) -> dict:
+    if place == "query value":
+        return apigw_v1(query={"q": attack})
+    if place == "query key":
+        return apigw_v1(query={attack: "1"})
+    if place == "query list":
+        event = apigw_v1(query={"tag": "a"})
+        event["multiValueQueryStringParameters"] = {"tag": ["a", attack]}
+        return event
+    if place == "path parameter":
+        event = apigw_v1()
+        event["pathParameters"] = {"id": attack}
+        return event
+    if place == "url":
+        return apigw_v1(path="/orders/" + attack)
+    return apigw_v1(headers={place: attack})
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+@pytest.mark.parametrize(
+    "place",
+    ["query value", "query key", "query list", "path parameter", "url", "User-Agent", "Referer"],
+)
+def test_guard_blocks_an_attack_around_a_valid_body_as_the_walk_does(
+    attack: str, place: str
+) -> None:
+    fast, walk = _guards(ORDER_SCHEMA)
+    event = _request_with(place, attack)
+    expected = _answer(walk, None, copy.deepcopy(event))
+    assert expected[0] == 403, (place, attack)
+    assert _answer(fast, None, event) == expected
+
+
+def test_scanned_header_names_are_checked_when_the_guard_is_built() -> None:
+    quiet = Guard(schema=ORDER_SCHEMA, events=lambda event: None)
+    odd = Guard(schema=ORDER_SCHEMA, scan_headers=["x-q' or 1=1--"], events=lambda event: None)
+    assert quiet._scan_names_clean and not odd._scan_names_clean
+    status, errors = _answer(odd, None, apigw_v1(headers={"X-Q' or 1=1--": "plain"}))
+    assert status == 403 and errors[0]["field"] == "headers.x-q' or 1=1--"
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_batch_records_are_rejected_as_the_walk_rejects_them(attack: str) -> None:
+    bodies = [
+        GOOD_ORDER,
+        {**GOOD_ORDER, "note": attack},
+        {**GOOD_ORDER, "gift": {"message": attack}},
+        {**GOOD_ORDER, attack: "1"},
+    ]
+    answers = []
+    for guard in _guards(ORDER_SCHEMA):
+        seen: list[int] = []
+        handler = guard(lambda event, context, seen=seen: seen.append(len(event["Records"])))
+        answers.append([handler(sqs(*bodies), Context()), handler(s3("a.csv", attack), Context())])
+        answers[-1].append(seen)
+    assert answers[0] == answers[1]
+    assert len(answers[0][0]["batchItemFailures"]) == 3
+    assert answers[0][2] == [1, 1]  # one record of each batch reached the handler

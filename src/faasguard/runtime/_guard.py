@@ -132,6 +132,10 @@ class Guard:
         )
         self.function_name = function_name
         self._scan, self._clean = self._load_detector() if self._detects() else (None, None)
+        # the walk checks header names that are not identifiers too ("user-agent")
+        self._scan_names_clean = self._scan is not None and not self._scan(
+            {name: "" for name in self.scan_headers}
+        )
         if integrity is not None:
             from .integrity import verify_cold_start
 
@@ -155,9 +159,9 @@ class Guard:
 
     @staticmethod
     def _load_detector() -> tuple[Callable[..., list[tuple[str, Any]]], Callable[..., bool]]:
-        from .detectors import clean_with_collected, scan_value
+        from .detectors import clean_strings, scan_value
 
-        return scan_value, clean_with_collected
+        return scan_value, clean_strings
 
     # ----- decorator / middleware
     def __call__(self, handler: Handler) -> Handler:
@@ -284,15 +288,33 @@ class Guard:
                 request.route.rpartition(" ")[2],
             )  # fmt: skip
         if policy.detect != "off" and self._scan is not None:
+            if collected is not None and self._request_clean(request, *collected, policy):
+                return
             headers = request.headers
             target = {
-                "body": None,
+                "body": body,
                 "query": request.query,
                 "path": request.path_params,
                 "headers": {h: headers[h] for h in self.scan_headers if h in headers},
                 "url": request.path,
             }
-            self._detect_with_body(target, body, collected, policy, call)
+            self._detect(target, policy, call)
+
+    def _request_clean(
+        self, request: Request, strings: list[str], rest: list[object], policy: Policy
+    ) -> bool:
+        """True when detection is sure to find nothing in the request: the body's strings and
+        parts the collecting validator handed on, and the parts of the request _detect scans.
+        The scanned header names are checked once, when the guard is built."""
+        assert self._clean is not None
+        headers = request.headers
+        for name in self.scan_headers:
+            if name in headers:
+                strings.append(headers[name])
+        strings.append(request.path)
+        rest.append(request.query)
+        rest.append(request.path_params)
+        return self._scan_names_clean and self._clean(strings, rest, policy.categories)
 
     def _validate_body(
         self, body: object, text: str | None
@@ -442,8 +464,13 @@ class Guard:
         elif text:
             check_depth(text, body, self.limits)
         if self.policy.detect != "off" and self._scan is not None:
-            target = {"body": None, **message.strings}
-            self._detect_with_body(target, body, collected, self.policy, call)
+            if collected is not None:
+                strings, rest = collected
+                rest.append(message.strings)
+                assert self._clean is not None
+                if self._clean(strings, rest, self.policy.categories):
+                    return
+            self._detect({"body": body, **message.strings}, self.policy, call)
 
     def _message_text(self, text: str) -> tuple[object, str | None]:
         """The message body as the checks see it, and what _request_body gives with it."""
@@ -473,18 +500,6 @@ class Guard:
         return access.identity
 
     # ----- detection and events
-    def _detect_with_body(
-        self, target: dict[str, object], body: object,
-        collected: tuple[list[str], list[object]] | None,
-        policy: Policy, call: _events.Invocation,
-    ) -> None:  # fmt: skip
-        """_detect on `target` with `body` in place of its None "body", unless what the
-        collecting validator handed on shows the whole target clean without a walk."""
-        assert self._clean is not None
-        if collected is None or not self._clean(target, *collected, policy.categories):
-            target["body"] = body
-            self._detect(target, policy, call)
-
     def _detect(self, target: dict[str, object], policy: Policy, call: _events.Invocation) -> None:
         assert self._scan is not None
         found = self._scan(target, categories=policy.categories)

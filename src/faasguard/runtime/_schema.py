@@ -288,6 +288,7 @@ class _Compiler:
     def __init__(self, known_formats: frozenset[str], collect: bool = False) -> None:
         self.known_formats = known_formats
         self.collect = collect  # see compile_collecting: the root function gets (x0, a, r)
+        self.counters: dict[str, str] = {}  # collect mode: an object's variable -> its key count
         self.functions: list[list[str]] = []
         self.counter = 0
         self.pattern_regexes: dict[str, str] = {}  # pattern keyword text -> compiled text
@@ -373,17 +374,25 @@ class _Compiler:
         elif types == {"array"} and schema.get("items", True) not in (True, {}):
             pass  # each item's own node collects (`items: false`: the array is empty)
         elif types == {"object"} and self.keys_known(schema):
-            properties = schema.get("properties", {})
-            for key in properties:
-                if not key.isidentifier():
-                    out.append(f"{at.ind}if {key!r} in {at.var}:")
-                    out.append(f"{at.ind}    a({key!r})")
             if schema.get("additionalProperties", True) is not False:
-                declared = self.constant(frozenset(properties))
-                out.append(f"{at.ind}if not {declared}.issuperset({at.var}):")
+                # as many keys as declared ones present: no other key
+                out.append(f"{at.ind}if len({at.var}) != {self.counters[at.var]}:")
                 out.append(f"{at.ind}    r({at.var})")
         else:
             out.append(f"{at.ind}r({at.var})")
+
+    def key_counter(
+        self, schema: dict[str, Any], present: frozenset[str], at: _Spot, out: list[str]
+    ) -> str | None:
+        """Collect mode, for an object whose keys can all be declared: a variable counting the
+        declared keys present (its required ones to start with), for collection() to compare
+        with the object's size. None in check mode."""
+        if not self.collect or not self.keys_known(schema):
+            return None
+        properties = schema.get("properties", {})
+        count = self.counters[at.var] = self.fresh("c")
+        out.append(f"{at.ind}{count} = {len(present.intersection(properties))}")
+        return count
 
     @staticmethod
     def keys_known(schema: dict[str, Any]) -> bool:
@@ -540,12 +549,18 @@ class _Compiler:
         present: frozenset[str] = frozenset()  # keys the required check has just proved there
         if "required" in schema:
             present = self.required(schema, at, out)
+        count = self.key_counter(schema, present, at, out)
         for key, subschema in properties.items():
             if type(key) is not str or not _is_subschema(subschema):
                 raise _Unsupported
             value, body = self.fresh("v"), []
             inner = at.ind if key in present else at.ind + "    "
             self.node(subschema, at.child(value, repr(key), inner), body)
+            if count is not None:  # collect mode: count the key, hand on one to check
+                if key not in present:
+                    body.insert(0, f"{inner}{count} += 1")
+                if not key.isidentifier():
+                    body.append(f"{inner}a({key!r})")
             if not body:
                 continue
             if key not in present:

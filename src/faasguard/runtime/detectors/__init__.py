@@ -325,22 +325,20 @@ def _known_clean(
     return len(strings) <= max_strings and _all_clean(strings, categories, json_depth)
 
 
-def clean_with_collected(
-    target: dict[str, object],
+def clean_strings(
     strings: list[str],
     rest: list[object],
     categories: frozenset[str] | None,
     max_strings: int = 1000,
 ) -> bool:
-    """True when `scan_value(target, categories=...)`, with the body in place of target's None
-    "body", is sure to find nothing. `strings` and `rest` are what the schema's collecting
-    validator handed on for the body (_schema.compile_collecting): its strings, and the parts
-    to walk. Every string of those and of the rest of `target` must have a clean verdict
-    (keys of parts the walk checks too). False means not known clean: the full walk decides.
+    """True when every string of `strings`, and every string and every key the walk checks in
+    the values of `rest`, has a clean verdict (from the cache, or screened and scanned now):
+    then `scan_value` of a value holding just those finds nothing. False means not known
+    clean (the full walk decides), also when there are more than `max_strings` strings.
     Extends `strings`."""
     names: set[object] = set()
     try:
-        plain = _strings_of(target, 0, strings, names) and _strings_in(rest, 0, strings, names)
+        plain = _strings_in(rest, 0, strings, names)
     except Exception:  # a key object whose __eq__ fails in the set: the full walk reads it
         return False
     if not plain or not _add_keys(names, strings):

@@ -17,37 +17,50 @@ def has_any(low: str, needles: tuple[str, ...]) -> bool:
     return False
 
 
+_METHODS = ("search", "match", "fullmatch", "finditer", "sub")
+
+
 class LazyPattern:
     """A regex compiled on first use: cold starts only pay for the patterns traffic needs.
-    The source may itself be a function, for patterns whose text is costly to build."""
+    The source may itself be a function, for patterns whose text is costly to build.
 
-    __slots__ = ("_compiled", "_flags", "_source")
+    Until the first call, each method is a stub that compiles; the compile then puts the
+    compiled pattern's own bound methods in their place, so later calls run straight in C
+    (no Python frame per regex call)."""
+
+    __slots__ = ("_flags", "_source", *_METHODS)
+
+    search: Callable[..., re.Match[str] | None]
+    match: Callable[..., re.Match[str] | None]
+    fullmatch: Callable[..., re.Match[str] | None]
+    finditer: Callable[..., Iterator[re.Match[str]]]
+    sub: Callable[..., str]
 
     def __init__(self, source: str | Callable[[], str], flags: int = 0) -> None:
         self._source = source
         self._flags = flags
-        self._compiled: re.Pattern[str] | None = None
+        for name in _METHODS:
+            setattr(self, name, _Stub(self, name))
 
-    def _get(self) -> re.Pattern[str]:
-        if self._compiled is None:
-            source = self._source if isinstance(self._source, str) else self._source()
-            self._compiled = re.compile(source, self._flags)
-        return self._compiled
+    def _compile(self) -> re.Pattern[str]:
+        source = self._source if isinstance(self._source, str) else self._source()
+        compiled = re.compile(source, self._flags)
+        for name in _METHODS:
+            setattr(self, name, getattr(compiled, name))
+        return compiled
 
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return (self._compiled or self._get()).search(text, pos)
 
-    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return (self._compiled or self._get()).match(text, pos)
+class _Stub:
+    """A LazyPattern method before the first compile."""
 
-    def fullmatch(self, text: str) -> re.Match[str] | None:
-        return (self._compiled or self._get()).fullmatch(text)
+    __slots__ = ("_name", "_owner")
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return (self._compiled or self._get()).finditer(text)
+    def __init__(self, owner: LazyPattern, name: str) -> None:
+        self._owner = owner
+        self._name = name
 
-    def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
-        return (self._compiled or self._get()).sub(repl, text)
+    def __call__(self, *args: object) -> object:
+        return getattr(self._owner._compile(), self._name)(*args)
 
 
 def lazy(source: str | Callable[[], str], flags: int = 0) -> LazyPattern:
