@@ -312,8 +312,10 @@ class Guard:
             if name in headers:
                 strings.append(headers[name])
         strings.append(request.path)
-        rest.append(request.query)
-        rest.append(request.path_params)
+        if request.query:
+            rest.append(request.query)
+        if request.path_params:
+            rest.append(request.path_params)
         return self._scan_names_clean and self._clean(strings, rest, policy.categories)
 
     def _validate_body(

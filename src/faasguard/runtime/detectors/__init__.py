@@ -349,12 +349,15 @@ def clean_strings(
 def _all_clean(strings: list[str], categories: frozenset[str] | None, json_depth: int) -> bool:
     """True when no string has a detection: cached verdicts first, then one screen of the new
     strings and a scan of the loud ones (their verdicts kept in the cache)."""
-    keys = _keys(strings, categories, json_depth)
-    verdicts = list(map(_VERDICTS.get, keys))
-    if None not in verdicts:
-        return not any(verdicts)
-    if any(verdicts):
+    digest, salt = _key_parts(categories, json_depth)
+    verdicts = list(
+        map(_VERDICTS.get, _keys(strings, categories, json_depth) if salt else map(digest, strings))
+    )
+    if verdicts.count(_CLEAN) == len(verdicts):  # clean verdicts are all the one _CLEAN
+        return True
+    if None not in verdicts or any(verdicts):
         return False
+    keys = _keys(strings, categories, json_depth)  # str objects keep their hash: cheap again
     unknown = [i for i, found in enumerate(verdicts) if found is None]
     flagged = _screen.loud([strings[i] for i in unknown])
     if flagged is None:
