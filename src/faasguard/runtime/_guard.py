@@ -186,9 +186,11 @@ class Guard:
     def _handle_http(self, handler: Handler, event: dict, context: Any, kind: str) -> Any:
         request = _adapters.http_request(event, kind)
         request.request_id = _request_id(context, request.request_id)
-        result, rejection = self._serve(request, context, self._run_http, handler, event, context)
+        rejection = self._admit(request, context)  # _serve, one call less on the hot path
         if rejection is None:
-            return result
+            result, rejection = self._invoke(request, self._run_http, handler, event, context)
+            if rejection is None:
+                return result
         alb = kind == "alb"
         multi = alb and "multiValueHeaders" in event
         return proxy_response(rejection, request.request_id, alb=alb, multi_value=multi)
