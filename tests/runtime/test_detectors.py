@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections import OrderedDict
 from pathlib import Path
@@ -281,8 +280,10 @@ def test_detection_contract() -> None:
     assert det.rule.startswith(det.category + ".")
     assert 0.0 < det.confidence <= 1.0
     assert [d.confidence for d in found] == sorted((d.confidence for d in found), reverse=True)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):  # frozen, as a frozen dataclass is
         det.rule = "x"  # type: ignore[misc]
+    assert det == Detection(det.category, det.rule, det.confidence, det.excerpt)
+    assert hash(det) == hash(Detection(det.category, det.rule, det.confidence, det.excerpt))
     assert not hasattr(det, "__dict__")
 
 

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import unquote_plus
 
 from ._http import client_address
 from ._problems import Rejection
 from ._view import Message, Request
+
+
+def unquote_plus(text: str) -> str:
+    """`urllib.parse.unquote_plus`, loaded by the first ALB or S3 event that needs it."""
+    from urllib.parse import unquote_plus as unquote
+
+    return unquote(text)
 
 
 def _dict(value: object) -> dict:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +93,9 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             continue
         settings[name] = _convert(name, raw)
     limits = {
-        f.name: env[f"FAASGUARD_{f.name.upper()}"]
-        for f in fields(Limits)
-        if env.get(f"FAASGUARD_{f.name.upper()}")
+        name: env[f"FAASGUARD_{name.upper()}"]
+        for name in Limits.__match_args__
+        if env.get(f"FAASGUARD_{name.upper()}")
     }
     if limits:
         settings["limits_env"] = limits
@@ -126,7 +125,7 @@ def _convert(name: str, raw: str) -> object:
 def _limits(values: object, where: str) -> dict[str, int]:
     if not isinstance(values, dict):
         raise ConfigError(f"{where}: limits must be a table")
-    known = {f.name for f in fields(Limits)}
+    known = set(Limits.__match_args__)
     out = {}
     for name, value in values.items():
         if name not in known:

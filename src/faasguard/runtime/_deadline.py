@@ -9,7 +9,10 @@ from __future__ import annotations
 import _signal  # the C module: signal.signal() adds ~1 µs of enum conversion per call
 import threading
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs milliseconds of cold start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class DeadlineExceeded(Exception):

@@ -14,9 +14,9 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from ._chain import Chain, key_from_env
+from ._record import Record
 from ._redact import Redactor
 
 Sink = Callable[[dict[str, object]], None]
@@ -36,36 +36,67 @@ def stdout_sink(event: dict[str, object]) -> None:
     sys.stdout.flush()
 
 
-@dataclass(slots=True)
-class Invocation:
+class Invocation(Record):
     """What every event of one invocation shares."""
 
-    function: str = ""
-    request_id: str = ""
-    source_ip: str = ""
-    method: str = ""
-    path: str = ""
-    route: str = ""
-    user_agent: str = ""
-    source: str = ""
-    principal: str = ""  # the verified caller, once a gate authenticated it
+    __slots__ = __match_args__ = (
+        "function", "request_id", "source_ip", "method", "path", "route", "user_agent", "source",
+        "principal",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        function: str = "",
+        request_id: str = "",
+        source_ip: str = "",
+        method: str = "",
+        path: str = "",
+        route: str = "",
+        user_agent: str = "",
+        source: str = "",
+        principal: str = "",  # the verified caller, once a gate authenticated it
+    ) -> None:
+        self.function = function
+        self.request_id = request_id
+        self.source_ip = source_ip
+        self.method = method
+        self.path = path
+        self.route = route
+        self.user_agent = user_agent
+        self.source = source
+        self.principal = principal
 
 
-@dataclass
-class EventLog:
+class EventLog(Record):
     """Builds, samples and emits events. `sample_rate` applies to monitor-mode (allowed)
     findings; denials are always kept, up to `max_per_second` events a second in total."""
 
-    sink: Sink = stdout_sink
-    sample_rate: float = 1.0
-    max_per_second: int = 50
-    redactor: Redactor = field(default_factory=Redactor)
-    _window: int = 0
-    _count: int = 0
-    suppressed: int = 0
-    chain: Chain = field(default_factory=lambda: Chain(key_from_env()))
-    # one emitter at a time: seq, head and the order of lines in the log must agree
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    __match_args__ = (
+        "sink", "sample_rate", "max_per_second", "redactor", "_window", "_count", "suppressed",
+        "chain",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        sink: Sink = stdout_sink,
+        sample_rate: float = 1.0,
+        max_per_second: int = 50,
+        redactor: Redactor | None = None,
+        _window: int = 0,
+        _count: int = 0,
+        suppressed: int = 0,
+        chain: Chain | None = None,
+    ) -> None:
+        self.sink = sink
+        self.sample_rate = sample_rate
+        self.max_per_second = max_per_second
+        self.redactor = Redactor() if redactor is None else redactor
+        self._window = _window
+        self._count = _count
+        self.suppressed = suppressed
+        self.chain = Chain(key_from_env()) if chain is None else chain
+        # one emitter at a time: seq, head and the order of lines in the log must agree
+        self._lock = threading.RLock()
 
     def sampled(self, request_id: str) -> bool:
         """Deterministic per request: all events of a request are kept or dropped together."""

@@ -11,41 +11,60 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from ._events import Invocation
-from ._view import Message, Request
+from ._record import FrozenRecord, Record
+
+TYPE_CHECKING = False  # typing costs milliseconds of cold start
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
+def __getattr__(name: str) -> object:
+    if name != "Gate":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ._gate import Gate
+
+    return Gate
+
+
+class Identity(FrozenRecord):
     """A caller whose credentials were verified by a gate."""
 
-    principal: str  # the JWT `sub`, an API key's id, a webhook's sender, an SNS topic ARN
-    method: str  # "jwt", "api-key", "hmac", "sns", "signed-event", "authorizer"
-    claims: Mapping[str, Any] = field(default_factory=dict)  # verified claims / attributes
-    tenant: str = ""
-    issuer: str = ""
+    __slots__ = __match_args__ = ("principal", "method", "claims", "tenant", "issuer")
+
+    def __init__(
+        self,
+        principal: str,  # the JWT `sub`, an API key's id, a webhook's sender, an SNS topic ARN
+        method: str,  # "jwt", "api-key", "hmac", "sns", "signed-event", "authorizer"
+        claims: Mapping[str, Any] | None = None,  # verified claims / attributes
+        tenant: str = "",
+        issuer: str = "",
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "principal", principal)
+        setattr_(self, "method", method)
+        setattr_(self, "claims", {} if claims is None else claims)
+        setattr_(self, "tenant", tenant)
+        setattr_(self, "issuer", issuer)
 
 
-@dataclass(slots=True)
-class Access:
+class Access(Record):
     """State the gates share during one request or message."""
 
-    call: Invocation
-    emit: Callable[[dict[str, object], bool], None]  # (security event, allowed)
-    identity: Identity | None = None
-    api_key_id: str = ""  # set by an API-key gate: the key's id (never the key itself)
+    __slots__ = __match_args__ = ("call", "emit", "identity", "api_key_id")
 
-
-class Gate(Protocol):
-    """One access-control stage. A check raises `Rejection` to refuse; it may set
-    `access.identity` (authentication) and emit security events through `access.emit`."""
-
-    def check_request(self, request: Request, access: Access) -> None: ...
-
-    def check_message(self, message: Message, access: Access) -> None: ...
+    def __init__(
+        self,
+        call: Invocation,
+        emit: Callable[[dict[str, object], bool], None],  # (security event, allowed)
+        identity: Identity | None = None,
+        api_key_id: str = "",  # set by an API-key gate: the key's id (never the key itself)
+    ) -> None:
+        self.call = call
+        self.emit = emit
+        self.identity = identity
+        self.api_key_id = api_key_id
 
 
 _identity: ContextVar[Identity | None] = ContextVar("faasguard_identity", default=None)

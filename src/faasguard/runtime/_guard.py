@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import functools
-import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
-from urllib.parse import parse_qs
 
 from . import _adapters, _events
 from ._deadline import DeadlineExceeded, run_with_deadline
-from ._gates import Access, Gate, bind_identity, reset_identity
+from ._gates import Access, bind_identity, reset_identity
 from ._limits import (
     Limits,
     check_body_bytes,
@@ -23,7 +19,7 @@ from ._limits import (
 )
 from ._policy import Policy, check_mode, compile_excludes, compile_routes, select
 from ._problems import Rejection, problem, proxy_response
-from ._redact import RedactingFilter, Redactor
+from ._redact import Redactor, filter_runtime_logger, runtime_logger
 from ._validation import (
     COLLECTED_MAX_DEPTH,
     Collector,
@@ -34,7 +30,15 @@ from ._validation import (
 )
 from ._view import BATCH_KINDS, HTTP_KINDS, Message, Request
 
-Handler = Callable[[Any, Any], Any]
+TYPE_CHECKING = False  # typing, logging and urllib cost milliseconds of cold start
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from ._gate import Gate
+
+    Handler = Callable[[Any, Any], Any]
 
 SCAN_HEADERS = ("cookie", "referer", "user-agent", "origin", "x-forwarded-host", "x-original-url")
 REDACT_FIELDS = (
@@ -45,7 +49,17 @@ _JSON_TYPES = ("application/json",)
 _FORM = "application/x-www-form-urlencoded"
 _MAX_EVENTS_PER_REQUEST = 5
 
-log = logging.getLogger("faasguard.runtime")
+
+class _RuntimeLog:
+    """Stands for the `faasguard.runtime` logger until the guard first logs (an error)."""
+
+    def __getattr__(self, name: str) -> object:
+        global log
+        log = runtime_logger()
+        return getattr(log, name)
+
+
+log: logging.Logger = _RuntimeLog()  # type: ignore[assignment]
 
 
 def _is_json(media_type: str) -> bool:
@@ -598,6 +612,8 @@ def _adapters_size(raw: str | bytes, is_base64: bool) -> int:
 
 
 def _form(body: str, limits: Limits) -> dict[str, object]:
+    from urllib.parse import parse_qs  # form bodies only
+
     try:
         fields = parse_qs(body, keep_blank_values=True, max_num_fields=limits.max_keys)
     except ValueError:
@@ -657,10 +673,5 @@ def _lookup(target: dict[str, object], path: str) -> str:
     return current if isinstance(current, str) else path
 
 
-_FILTERED: set[int] = set()
-
-
 def _install_log_filter(redactor: Redactor) -> None:
-    if id(log) not in _FILTERED:
-        log.addFilter(RedactingFilter(redactor.fields))
-        _FILTERED.add(id(log))
+    filter_runtime_logger(redactor.fields)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from ._view import Request
+
+TYPE_CHECKING = False  # typing costs milliseconds of cold start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def headers_of(items: Iterable[tuple[str, str]]) -> dict[str, str]:

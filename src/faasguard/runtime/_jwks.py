@@ -9,7 +9,6 @@ kids cannot turn into a flood of requests to the identity provider.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -18,8 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._authn import AuthFailed
+from ._redact import runtime_logger
 
-log = logging.getLogger("faasguard.runtime")
+log = runtime_logger()  # with the redacting filter a guard asked for
 
 MAX_FETCH_TIMEOUT = 2.0
 MAX_JWKS_BYTES = 256 * 1024

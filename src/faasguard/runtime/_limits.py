@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from ._problems import Rejection
+from ._record import FrozenRecord
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(FrozenRecord):
     """Upper bounds on what a request or message may hold; exceeding one gives a 413."""
 
-    max_body_bytes: int = 1_048_576
-    max_depth: int = 32
-    max_keys: int = 2_000
-    max_string_length: int = 65_536
-    max_array_length: int = 10_000
-    max_headers: int = 100
-    max_query_params: int = 100
+    __slots__ = __match_args__ = (
+        "max_body_bytes", "max_depth", "max_keys", "max_string_length", "max_array_length",
+        "max_headers", "max_query_params",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        max_body_bytes: int = 1_048_576,
+        max_depth: int = 32,
+        max_keys: int = 2_000,
+        max_string_length: int = 65_536,
+        max_array_length: int = 10_000,
+        max_headers: int = 100,
+        max_query_params: int = 100,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "max_body_bytes", max_body_bytes)
+        setattr_(self, "max_depth", max_depth)
+        setattr_(self, "max_keys", max_keys)
+        setattr_(self, "max_string_length", max_string_length)
+        setattr_(self, "max_array_length", max_array_length)
+        setattr_(self, "max_headers", max_headers)
+        setattr_(self, "max_query_params", max_query_params)
 
 
 def too_large(limit: str) -> Rejection:

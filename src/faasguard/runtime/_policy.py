@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+
+from ._record import FrozenRecord
 
 MODES = ("off", "monitor", "block")
 
@@ -31,13 +32,20 @@ def route_glob(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"{method_re} {path_re}", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(FrozenRecord):
     """Detection settings for a request: the guard-wide one or a route's override."""
 
-    detect: str
-    exclude: tuple[re.Pattern[str], ...] = ()
-    categories: frozenset[str] | None = None
+    __slots__ = __match_args__ = ("detect", "exclude", "categories")
+
+    def __init__(
+        self,
+        detect: str,
+        exclude: tuple[re.Pattern[str], ...] = (),
+        categories: frozenset[str] | None = None,
+    ) -> None:
+        object.__setattr__(self, "detect", detect)
+        object.__setattr__(self, "exclude", exclude)
+        object.__setattr__(self, "categories", categories)
 
     def excluded(self, field: str) -> bool:
         return any(p.fullmatch(field) for p in self.exclude)

@@ -13,13 +13,13 @@ log record of the process, whatever logger or handler emits it.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # typing and logging cost milliseconds of cold start
 if TYPE_CHECKING:
+    import logging
     from typing import Any
 
 _AWS_KEY_PREFIXES = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "AIPA")
@@ -267,22 +267,71 @@ def redact(text: str, fields: Iterable[str] = ()) -> str:
     return (Redactor(fields) if fields else _DEFAULT)(text)
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that redacts each record's formatted message (and its traceback)."""
+def _filter_class() -> type:
+    """`RedactingFilter`, defined on first use: a `logging.Filter` needs logging imported."""
+    import logging
 
-    def __init__(self, fields: Iterable[str] = ()) -> None:
-        super().__init__()
-        self._redact = Redactor(fields)
+    class RedactingFilter(logging.Filter):
+        """A logging filter that redacts each record's formatted message (and its traceback)."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._redact(record.exc_text)
-        record.msg = self._redact(message)
-        record.args = None
-        return True
+        def __init__(self, fields: Iterable[str] = ()) -> None:
+            super().__init__()
+            self._redact = Redactor(fields)
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            message = record.getMessage()
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self._redact(record.exc_text)
+            record.msg = self._redact(message)
+            record.args = None
+            return True
+
+    RedactingFilter.__module__ = __name__
+    return RedactingFilter
+
+
+def __getattr__(name: str) -> object:
+    if name != "RedactingFilter":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _filter_lock:
+        cls = globals().get(name) or _filter_class()
+        globals()[name] = cls
+    return cls
+
+
+_filter_lock = threading.RLock()
+_runtime_filter_fields: tuple[str, ...] | None = None  # the first guard's, until logging loads
+_runtime_filtered = False
+
+
+def runtime_logger() -> logging.Logger:
+    """The `faasguard.runtime` logger, with the redacting filter a guard asked for installed."""
+    global _runtime_filtered
+    import logging
+
+    log = logging.getLogger("faasguard.runtime")
+    with _filter_lock:
+        if _runtime_filter_fields is not None and not _runtime_filtered:
+            log.addFilter(__getattr__("RedactingFilter")(_runtime_filter_fields))
+            _runtime_filtered = True
+    return log
+
+
+def filter_runtime_logger(fields: Iterable[str]) -> None:
+    """Redact what the `faasguard.runtime` logger records (the first guard's fields win).
+
+    Installed now when logging is loaded (always on AWS Lambda), else by `runtime_logger()`,
+    which every user of that logger in this package goes through, on the first record."""
+    global _runtime_filter_fields
+    import sys
+
+    with _filter_lock:
+        if _runtime_filter_fields is None:
+            _runtime_filter_fields = tuple(fields)
+    if "logging" in sys.modules:
+        runtime_logger()
 
 
 _record_lock = threading.Lock()
@@ -296,6 +345,8 @@ def protect_log_records() -> None:
     the platform (the Lambda runtime's root handler) or the function adds later.
     """
     global _record_factory_installed
+    import logging
+
     with _record_lock:
         if _record_factory_installed:
             return
@@ -315,6 +366,8 @@ def protect_log_records() -> None:
 def _protect_extra_fields() -> None:
     """`extra=` fields are set on the record after the factory ran (structured formatters
     print them): mask them where the logging module adds them."""
+    import logging
+
     make_record = logging.Logger.makeRecord
 
     def make_masked_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
@@ -340,6 +393,8 @@ def _mask_value(value: object) -> object:
 
 
 def _mask_record(record: logging.LogRecord) -> None:
+    import logging
+
     try:
         message = record.getMessage()
     except Exception:  # a bad format string: logging reports msg and args, so mask both

@@ -17,8 +17,12 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from typing import Any
+
+from ._record import FrozenRecord
+
+TYPE_CHECKING = False  # typing costs milliseconds of cold start
+if TYPE_CHECKING:
+    from typing import Any
 
 Check = Callable[[object], None]
 Collect = Callable[[object, Callable[[object], None], Callable[[object], None]], None]
@@ -264,15 +268,19 @@ def _first_extra_failure(
 # -- the compiler -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Spot:
+class _Spot(FrozenRecord):
     """Where generated code stands: the variable holding the value, the source expressions of
     its path from the function's root, the schema depth and the indentation."""
 
-    var: str
-    path: tuple[str, ...] = ()
-    depth: int = 0
-    ind: str = "    "
+    __slots__ = __match_args__ = ("var", "path", "depth", "ind")
+
+    def __init__(
+        self, var: str, path: tuple[str, ...] = (), depth: int = 0, ind: str = "    "
+    ) -> None:
+        object.__setattr__(self, "var", var)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "depth", depth)
+        object.__setattr__(self, "ind", ind)
 
     def fail(self, rule: str | None) -> str:
         return f"raise _V([{', '.join(self.path)}], {rule!r})"
@@ -281,7 +289,7 @@ class _Spot:
         return _Spot(var, (*self.path, step), self.depth + 1, ind)
 
     def within(self) -> _Spot:
-        return replace(self, ind=self.ind + "    ")
+        return _Spot(self.var, self.path, self.depth, self.ind + "    ")
 
 
 class _Compiler:

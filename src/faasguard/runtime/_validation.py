@@ -9,9 +9,12 @@ the input, e.g. unexpected property names) are never passed on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ._problems import Rejection, join_path
+
+TYPE_CHECKING = False  # typing costs milliseconds of cold start
+if TYPE_CHECKING:
+    from typing import Any
 
 Validator = Callable[[object], None]
 # (value, a, r): validates like a Validator and hands on the value's strings (see

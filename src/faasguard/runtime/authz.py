@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import logging
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -55,11 +54,12 @@ from . import _events
 from ._cedar_source import PolicyError, line_of, load_text, locate_parse_error, statements
 from ._gates import Access, Identity
 from ._problems import Rejection
+from ._redact import runtime_logger
 from ._view import Message, Request
 
 __all__ = ["Cedar", "PolicyError"]
 
-log = logging.getLogger("faasguard.runtime")
+log = runtime_logger()  # with the redacting filter a guard asked for
 
 _TENANT_PARAMS = ("tenant", "tenantId", "tenant_id")
 _TENANT_PATH = re.compile(r"/tenants?/([^/]+)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any, lazy
+from ._hit import Hit, has_marked, lazy, split_needles
 
 _COMMANDS = (
     "id|whoami|uname|hostname|cat|tac|head|tail|more|less|nl|ls|dir|pwd|ping|nc|ncat|netcat|"
@@ -126,6 +126,33 @@ _SIGNATURES = (
 )
 
 
+_SEPARATORS_SPLIT = split_needles(_SEPARATORS)
+_SIGNATURES = tuple(
+    (rule, conf, pattern, split_needles(needles)) for rule, conf, pattern, needles in _SIGNATURES
+)
+# _CODE_EXEC cannot match without one of these (after its "(")
+_CODE_EXEC_QUOTES = frozenset("\"'`$")
+
+
+def _signature_screen(code_exec: bool) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """One needle of each signature's needles (the code-exec signature's only if `code_exec`),
+    kept only when no other one lies inside it: a text with none of these has no needle of
+    those signatures."""
+    every = {
+        n
+        for rule, _, _, split in _SIGNATURES
+        if code_exec or rule != "cmdi.code-exec"
+        for n in split[0] + split[1]
+    }
+    return split_needles(
+        tuple(sorted(n for n in every if not any(o != n and o in n for o in every)))
+    )
+
+
+_ANY_SIGNATURE = _signature_screen(code_exec=True)
+_ANY_BUT_CODE_EXEC = _signature_screen(code_exec=False)
+
+
 # Every _AFTER_SEP match starts with one of these characters. The regex engine cannot tell (the
 # pattern opens with an alternation and a lookbehind) and tries each position: jumping to the
 # candidates and matching there finds the same leftmost match several times faster.
@@ -142,16 +169,18 @@ def _after_sep(text: str) -> re.Match[str] | None:
     return None
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
-    if has_any(low, _SEPARATORS):
+    if has_marked(low, marks, _SEPARATORS_SPLIT):
         m = _after_sep(text)
         if (m is None or not _plausible(m)) and ("'" in text or '"' in text):
             m = _after_sep(text.replace("'", "").replace('"', ""))
         if m and _plausible(m):
             hits.append(Hit("cmdi.separator-command", 0.9, m.start(), m.end()))
-    for rule, conf, pattern, needles in _SIGNATURES:
-        if not has_any(low, needles):
+    screen = _ANY_BUT_CODE_EXEC if _CODE_EXEC_QUOTES.isdisjoint(marks) else _ANY_SIGNATURE
+    signatures = _SIGNATURES if has_marked(low, marks, screen) else ()
+    for rule, conf, pattern, needles in signatures:
+        if not has_marked(low, marks, needles):
             continue
         found = pattern.search(text)
         if found:
@@ -206,5 +235,15 @@ _BARE_PREFIXES = (
 )  # fmt: skip
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
-    return not _SHELL_CHARS.isdisjoint(chars) or low.lstrip().startswith(_BARE_PREFIXES)
+# the prefixes by their first character: one startswith over the few that can match
+_BARE_BY_FIRST = {
+    first: tuple(p for p in _BARE_PREFIXES if p[0] == first)
+    for first in {p[0] for p in _BARE_PREFIXES}
+}
+
+
+def gate(low: str, chars: str | frozenset[str]) -> bool:
+    if not _SHELL_CHARS.isdisjoint(chars):
+        return True
+    stripped = low.lstrip()
+    return stripped.startswith(_BARE_BY_FIRST.get(stripped[:1], ()))

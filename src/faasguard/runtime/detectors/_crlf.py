@@ -22,7 +22,7 @@ _MAIL = lazy(
 )
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
     m = _HEADER.search(text) or _CR_HEADER.search(text)
     if m:
@@ -33,5 +33,5 @@ def detect(text: str, low: str) -> list[Hit]:
     return hits
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
+def gate(low: str, chars: str | frozenset[str]) -> bool:
     return "\n" in chars or "\r" in chars

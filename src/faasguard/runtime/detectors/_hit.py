@@ -65,3 +65,37 @@ class _Stub:
 
 def lazy(source: str | Callable[[], str], flags: int = 0) -> LazyPattern:
     return LazyPattern(source, flags)
+
+
+# Characters the gates and pre-checks never ask `marks` about: ASCII letters, digits, space and
+# "_,.+-". `marks` (detectors._marks) holds every other character of the text, and may hold
+# these too.
+UNMARKED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _,.+-"
+_QUIET = frozenset(UNMARKED)
+Needles = tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]
+
+
+def split_needles(needles: tuple[str, ...]) -> Needles:
+    """`needles` for has_marked: those made only of quiet characters (always searched), those
+    holding another character (searched only when `marks` holds one of the characters chosen
+    for them), and the chosen characters."""
+    plain = tuple(n for n in needles if _QUIET.issuperset(n))
+    marked = tuple(n for n in needles if not _QUIET.issuperset(n))
+    chosen = frozenset(next(c for c in n if c not in _QUIET) for n in marked)
+    # lowering leaves ASCII punctuation alone and makes none: low and text hold the same ones
+    assert all(c.isascii() and not c.isalnum() for c in chosen), chosen
+    return plain, marked, chosen
+
+
+def has_marked(low: str, marks: str | frozenset[str], needles: Needles) -> bool:
+    """has_any(low, all the needles), skipping the marked ones when `marks` shows none of
+    their characters (a needle cannot be in the text without each of its characters)."""
+    plain, marked, chosen = needles
+    for needle in plain:
+        if needle in low:
+            return True
+    if marked and not chosen.isdisjoint(marks):
+        for needle in marked:
+            if needle in low:
+                return True
+    return False

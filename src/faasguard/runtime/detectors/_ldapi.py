@@ -19,7 +19,7 @@ _FILTER = lazy(
 _EXTENSIBLE_MATCH = lazy(_ATTR + r":\d+(?:\.\d+){2,}:=", re.I)
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     m = _FILTER.search(text) or (":=" in text and _EXTENSIBLE_MATCH.search(text))
     if m:
         return [Hit("ldapi.filter-injection", 0.8, m.start(), m.end())]
@@ -29,6 +29,6 @@ def detect(text: str, low: str) -> list[Hit]:
 _FILTER_CHARS = frozenset("=*|&!")
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
+def gate(low: str, chars: str | frozenset[str]) -> bool:
     parens = "(" in chars or ")" in chars
-    return (parens and not _FILTER_CHARS.isdisjoint(chars)) or ":=" in low
+    return (parens and not _FILTER_CHARS.isdisjoint(chars)) or ("=" in chars and ":=" in low)

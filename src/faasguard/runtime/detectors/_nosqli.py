@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any, lazy
+from ._hit import Hit, has_marked, lazy, split_needles
 
 _OPERATOR_NAMES = """where ne eq gt gte lt lte in nin regex exists or and not nor expr
     elemMatch all size type mod text function accumulator lookup comment options
@@ -25,12 +25,12 @@ _JS = lazy(
 )
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
     m = _OPERATOR.search(text) if "$" in text else None
     if m:
         hits.append(Hit("nosqli.operator", 0.85, m.start(), m.end()))
-    m = _JS.search(text) if has_any(low, _JS_NEEDLES) else None
+    m = _JS.search(text) if has_marked(low, marks, _JS_SPLIT) else None
     if m:
         hits.append(Hit("nosqli.js-injection", 0.8, m.start(), m.end()))
     return hits
@@ -39,5 +39,8 @@ def detect(text: str, low: str) -> list[Hit]:
 _JS_NEEDLES = ("return", "this.", "sleep", "while", "var ", "db.", "function", "it=", "date", "||")
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
-    return "$" in chars or has_any(low, _JS_NEEDLES)
+_JS_SPLIT = split_needles(_JS_NEEDLES)
+
+
+def gate(low: str, chars: str | frozenset[str]) -> bool:
+    return "$" in chars or has_marked(low, chars, _JS_SPLIT)

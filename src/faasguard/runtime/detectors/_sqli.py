@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ._hit import Hit, has_any, lazy
+from ._hit import Hit, has_marked, lazy, split_needles
 
 MAX_TOKENS = 400
 
@@ -380,11 +380,16 @@ _CONDITION_NEEDLES = ("=", "<", ">", "like", " is ", "true", "false", "null", "-
 _LOGIC_WORD = lazy(r"(?<![a-z0-9_])(?:or|and|xor|div)(?![a-z0-9_])|\|\||&&")
 
 
-def _worth_lexing(low: str) -> bool:
+_STRONG = split_needles(_STRONG_NEEDLES)
+_LOGIC_SPLIT = split_needles(_LOGIC_NEEDLES)
+_CONDITION = split_needles(_CONDITION_NEEDLES)
+
+
+def _worth_lexing(low: str, marks: str | frozenset[str]) -> bool:
     """Outside quotes, injection needs SQL words or a logic operator with a condition."""
-    if has_any(low, _STRONG_NEEDLES):
+    if has_marked(low, marks, _STRONG):
         return True
-    if not has_any(low, _LOGIC_NEEDLES) or not has_any(low, _CONDITION_NEEDLES):
+    if not has_marked(low, marks, _LOGIC_SPLIT) or not has_marked(low, marks, _CONDITION):
         return False
     return _LOGIC_WORD.search(low) is not None
 
@@ -394,9 +399,9 @@ def _probe_shape(text: str) -> bool:
     return len(text) <= 12 and text[:1] in "'\"" and text[-1:] in "'\""
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
-    contexts = [""] if _worth_lexing(low) else []
+    contexts = [""] if _worth_lexing(low, marks) else []
     if ("'" in text or '"' in text) and (
         _AFTER_QUOTE.search(text) is not None or _probe_shape(text)
     ):
@@ -435,5 +440,8 @@ _SQL_WORDS = (
 )
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
-    return not _SQL_CHARS.isdisjoint(chars) or has_any(low, _SQL_WORDS)
+_WORDS = split_needles(_SQL_WORDS)
+
+
+def gate(low: str, chars: str | frozenset[str]) -> bool:
+    return not _SQL_CHARS.isdisjoint(chars) or has_marked(low, chars, _WORDS)

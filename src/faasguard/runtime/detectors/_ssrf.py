@@ -122,7 +122,7 @@ def host_risk(host: str) -> str | None:
     return None
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     sep = text.find("://")
     for _ in range(MAX_URLS):
         if sep < 0:
@@ -142,5 +142,5 @@ def detect(text: str, low: str) -> list[Hit]:
     return []
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
-    return "://" in low
+def gate(low: str, chars: str | frozenset[str]) -> bool:
+    return ":" in chars and "://" in low

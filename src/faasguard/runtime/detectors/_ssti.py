@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any, lazy
+from ._hit import Hit, has_marked, lazy, split_needles
 
 _EXPR = r"[^{}]{0,300}"
 _DELIMITED = lazy(
@@ -32,7 +32,7 @@ _ESCAPES = lazy(
 )
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
     for m in _DELIMITED.finditer(text):
         body = next((g for g in m.groups() if g is not None), "")
@@ -48,5 +48,8 @@ def detect(text: str, low: str) -> list[Hit]:
 _NEEDLES = ("%>", "@(", "__", "[[", "java.", "getclass", "forname", "#set", "assign", "th:")
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
-    return "{" in chars or has_any(low, _NEEDLES)
+_GATE_NEEDLES = split_needles(_NEEDLES)
+
+
+def gate(low: str, chars: str | frozenset[str]) -> bool:
+    return "{" in chars or has_marked(low, chars, _GATE_NEEDLES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any, lazy
+from ._hit import Hit, has_any, has_marked, lazy, split_needles
 
 _DOTDOT = lazy(r"(?:^|[/\\=:])\.{2,}[;\x00]?(?:[/\\]|$)|\.\.[/\\]|[/\\]\.\.(?:[;\x00]|$)")
 _SENSITIVE = lazy(
@@ -50,7 +50,7 @@ def _squashed(low: str) -> str:
     return low
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
     text = _squashed(low)
     m = _DOTDOT.search(text) if ".." in text else None
@@ -81,5 +81,8 @@ _SENSITIVE_NEEDLES = (
 _NEEDLES = ("..", "://", "convert.", "resource=", "boot.ini", "win.ini", "{file}")
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
-    return "/" in chars or "\\" in chars or "%" in chars or has_any(low, _NEEDLES)
+_GATE_NEEDLES = split_needles(_NEEDLES)
+
+
+def gate(low: str, chars: str | frozenset[str]) -> bool:
+    return "/" in chars or "\\" in chars or "%" in chars or has_marked(low, chars, _GATE_NEEDLES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._hit import Hit, has_any, lazy
+from ._hit import Hit, has_marked, lazy, split_needles
 
 _SCRIPT_TAG = lazy(r"<\s{0,32}/?\s{0,32}script\b|<\s{0,32}/\s{0,32}script\s{0,32}>", re.I)
 _DANGEROUS_TAG = lazy(
@@ -101,6 +101,9 @@ _SIGNATURES = (
     ("xss.probe-call", 0.7, _PROBE_CALL, ("alert", "prompt", "confirm", "eval", "[")),
     ("xss.legacy-markup", 0.7, _PI, ("<?", "<!--", "data")),
 )
+_SIGNATURES = tuple(
+    (rule, conf, pattern, split_needles(needles)) for rule, conf, pattern, needles in _SIGNATURES
+)
 _SINK_NEEDLES = (
     "alert",
     "prompt",
@@ -117,8 +120,10 @@ _SINK_NEEDLES = (
     "constructor",
 )
 
+_SINK_SPLIT = split_needles(_SINK_NEEDLES)
 
-def detect(text: str, low: str) -> list[Hit]:
+
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
     if len(low) <= 40:
         probe = low.strip()
@@ -127,7 +132,7 @@ def detect(text: str, low: str) -> list[Hit]:
         if _ENCODED_LT.fullmatch(text):
             return [Hit("xss.encoded-bracket-probe", 0.4, 0, len(text))]
     for rule, conf, pattern, needles in _SIGNATURES:
-        if has_any(low, needles):
+        if has_marked(low, marks, needles):
             m = pattern.search(text)
             if m:
                 hits.append(Hit(rule, conf, m.start(), m.end()))
@@ -140,7 +145,7 @@ def detect(text: str, low: str) -> list[Hit]:
         m = _HTML_TAG.search(text)
         if m:
             hits.append(Hit("xss.html-tag", 0.5, m.start(), m.end()))
-    m = _SINK.search(text) if has_any(low, _SINK_NEEDLES) else None
+    m = _SINK.search(text) if has_marked(low, marks, _SINK_SPLIT) else None
     if m and (hits or _breaks_out(text, m.start())):
         hits.append(Hit("xss.js-sink", 0.7, m.start(), m.end()))
     return hits
@@ -186,13 +191,21 @@ _PROBES = (
 )
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
-    if "<" in chars or "script" in low or "data:" in low or "expression" in low:
+_PROBES_SPLIT = split_needles(_PROBES)
+# _ENCODED_LT cannot match without one of these
+_ENCODERS = frozenset("&\\%")
+
+
+def gate(low: str, chars: str | frozenset[str]) -> bool:
+    if "<" in chars or "script" in low or (":" in chars and "data:" in low) or "expression" in low:
         return True
-    if ("(" in chars or "`" in chars) and has_any(low, _PROBES):
+    if ("(" in chars or "`" in chars) and has_marked(low, chars, _PROBES_SPLIT):
         return True
     if "=" in chars and "on" in low:
         return True
-    if len(low) <= 40 and (is_handler_name(low.strip()) or _ENCODED_LT.fullmatch(low)):
+    if len(low) <= 40 and (
+        is_handler_name(low.strip())
+        or (not _ENCODERS.isdisjoint(chars) and _ENCODED_LT.fullmatch(low))
+    ):
         return True
     return ("(" in chars or "`" in chars) and not _BREAKERS.isdisjoint(chars)

@@ -17,7 +17,7 @@ _XSLT = lazy(
 _PARAM_ENTITY = lazy(r"%[\w.-]{1,64};", re.I)
 
 
-def detect(text: str, low: str) -> list[Hit]:
+def detect(text: str, low: str, marks: str | frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
     for rule, conf, pattern in (
         ("xxe.doctype", 0.85, _DOCTYPE),
@@ -35,5 +35,5 @@ def detect(text: str, low: str) -> list[Hit]:
     return hits
 
 
-def gate(low: str, chars: frozenset[str]) -> bool:
+def gate(low: str, chars: str | frozenset[str]) -> bool:
     return "<" in chars and ("<!" in low or "<xsl" in low or "xmlns" in low or "include" in low)
