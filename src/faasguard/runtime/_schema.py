@@ -382,8 +382,7 @@ class _Compiler:
         elif types == {"array"} and schema.get("items", True) not in (True, {}):
             pass  # each item's own node collects (`items: false`: the array is empty)
         elif types == {"object"} and self.keys_known(schema):
-            if schema.get("additionalProperties", True) is not False:
-                # as many keys as declared ones present: no other key
+            if self.counts_keys(schema):  # as many keys as declared ones present: no other key
                 out.append(f"{at.ind}if len({at.var}) != {self.counters[at.var]}:")
                 out.append(f"{at.ind}    r({at.var})")
         else:
@@ -392,15 +391,21 @@ class _Compiler:
     def key_counter(
         self, schema: dict[str, Any], present: frozenset[str], at: _Spot, out: list[str]
     ) -> str | None:
-        """Collect mode, for an object whose keys can all be declared: a variable counting the
-        declared keys present (its required ones to start with), for collection() to compare
-        with the object's size. None in check mode."""
-        if not self.collect or not self.keys_known(schema):
+        """Collect mode, for an object whose keys can all be declared but need not be: a
+        variable counting the declared keys present (its required ones to start with), for
+        collection() to compare with the object's size. None in check mode, and where
+        `additionalProperties: false` already rules other keys out."""
+        if not self.collect or not self.counts_keys(schema):
             return None
         properties = schema.get("properties", {})
         count = self.counters[at.var] = self.fresh("c")
         out.append(f"{at.ind}{count} = {len(present.intersection(properties))}")
         return count
+
+    @classmethod
+    def counts_keys(cls, schema: dict[str, Any]) -> bool:
+        """keys_known, where keys beyond the declared ones are allowed (so must be counted)."""
+        return cls.keys_known(schema) and schema.get("additionalProperties", True) is not False
 
     @staticmethod
     def keys_known(schema: dict[str, Any]) -> bool:
@@ -557,6 +562,7 @@ class _Compiler:
         present: frozenset[str] = frozenset()  # keys the required check has just proved there
         if "required" in schema:
             present = self.required(schema, at, out)
+        keys_known = self.collect and self.keys_known(schema)
         count = self.key_counter(schema, present, at, out)
         for key, subschema in properties.items():
             if type(key) is not str or not _is_subschema(subschema):
@@ -564,11 +570,10 @@ class _Compiler:
             value, body = self.fresh("v"), []
             inner = at.ind if key in present else at.ind + "    "
             self.node(subschema, at.child(value, repr(key), inner), body)
-            if count is not None:  # collect mode: count the key, hand on one to check
-                if key not in present:
-                    body.insert(0, f"{inner}{count} += 1")
-                if not key.isidentifier():
-                    body.append(f"{inner}a({key!r})")
+            if count is not None and key not in present:
+                body.insert(0, f"{inner}{count} += 1")
+            if keys_known and not key.isidentifier():  # hand on a key the walk would check
+                body.append(f"{inner}a({key!r})")
             if not body:
                 continue
             if key not in present:

@@ -337,15 +337,8 @@ def _known_clean(
     (whose verdicts the cache then keeps). False sends the value down the full walk: something
     was detected, or the value holds what only the full walk handles (operator keys, subclasses,
     more strings than the budget, nesting past the depth limit)."""
-    strings: list[str] = []
-    names: set[object] = set()
-    try:
-        plain = _strings_of(value, 0, strings, names)
-    except Exception:  # a key object whose __eq__ fails in the set: the full walk reads it
-        return False
-    if not plain or not _add_keys(names, strings):
-        return False
-    return len(strings) <= max_strings and _all_clean(strings, categories, json_depth)
+    # [value] as the one part, a level above the root: the walk counts depth from the value
+    return _parts_clean([], [value], -1, categories, max_strings, json_depth)
 
 
 def clean_strings(
@@ -359,14 +352,27 @@ def clean_strings(
     then `scan_value` of a value holding just those finds nothing. False means not known
     clean (the full walk decides), also when there are more than `max_strings` strings.
     Extends `strings`."""
+    return _parts_clean(strings, rest, 0, categories, max_strings, 0)
+
+
+def _parts_clean(
+    strings: list[str],
+    parts: list[object],
+    depth: int,
+    categories: frozenset[str] | None,
+    max_strings: int,
+    json_depth: int,
+) -> bool:
+    """_all_clean of `strings` plus what the walk checks in `parts` (items of a container at
+    `depth`): their strings, and their keys that are not identifiers."""
     names: set[object] = set()
     try:
-        plain = _strings_in(rest, 0, strings, names)
+        plain = _strings_in(parts, depth, strings, names)
     except Exception:  # a key object whose __eq__ fails in the set: the full walk reads it
         return False
     if not plain or not _add_keys(names, strings):
         return False
-    return len(strings) <= max_strings and _all_clean(strings, categories, 0)
+    return len(strings) <= max_strings and _all_clean(strings, categories, json_depth)
 
 
 def _all_clean(strings: list[str], categories: frozenset[str] | None, json_depth: int) -> bool:
@@ -396,25 +402,10 @@ def _all_clean(strings: list[str], categories: frozenset[str] | None, json_depth
     return True
 
 
-def _strings_of(item: object, depth: int, out: list[str], names: set[object]) -> bool:
-    """Every string value of a value made of plain dicts, lists and scalars into `out`, every
-    mapping key into `names` (for _add_keys); False at anything else."""
-    kind = type(item)
-    if kind is str:
-        out.append(item)  # type: ignore[arg-type]
-        return True
-    if depth >= _MAX_DEPTH:
-        return False
-    if kind is dict:
-        names.update(item)  # type: ignore[arg-type]
-        return _strings_in(item.values(), depth, out, names)  # type: ignore[attr-defined]
-    if kind is list:
-        return _strings_in(item, depth, out, names)  # type: ignore[arg-type]
-    return kind in _SCALARS
-
-
 def _strings_in(values: Iterable[object], depth: int, out: list[str], names: set[object]) -> bool:
-    """_strings_of for the items of a container at `depth` (the hot loop: kept flat)."""
+    """Every string among the items of a container at `depth` (a value made of plain dicts,
+    lists and scalars) into `out`, every mapping key into `names` (for _add_keys); False at
+    anything else, or past the depth limit. The hot loop: kept flat."""
     for sub in values:
         kind = type(sub)
         if kind is str:
